@@ -1,0 +1,64 @@
+/**
+ * One error type for the whole collector. `code` is stable (tests and the CLI match on it);
+ * `context` carries structured detail that must never contain secrets.
+ */
+export type HemsErrorCode =
+  // ECHONET Lite frames (echonet/)
+  | 'FRAME_TRUNCATED_HEADER'
+  | 'FRAME_BAD_EHD'
+  | 'FRAME_PDC_OVERRUN'
+  | 'FRAME_TRAILING_BYTES'
+  | 'FRAME_OPC_MISMATCH'
+  | 'FRAME_BAD_HEX'
+  | 'FRAME_INVALID'
+  // SKSTACK IP and the dongle (skstack/, transport/)
+  | 'DONGLE_FAIL' // FAIL ERnn; context.er holds the two-digit code
+  | 'DONGLE_TIMEOUT'
+  | 'DONGLE_GARBAGE'
+  | 'DONGLE_CLOSED'
+  | 'DONGLE_UNSUPPORTED'
+  | 'DONGLE_BAD_LINE'
+  | 'TRANSPORT_OPEN_FAILED'
+  // B-route session (broute/)
+  | 'PANA_JOIN_FAILED'
+  | 'PANA_SESSION_LOST'
+  | 'SCAN_NOTHING_FOUND'
+  | 'METER_TIMEOUT'
+  | 'METER_SNA'
+  | 'METER_BAD_RESPONSE'
+  | 'TX_LIMIT'
+  // Configuration and CLI
+  | 'CONFIG_INVALID'
+  | 'INPUT_INVALID'
+  // Outputs and store
+  | 'SINK_FAILED'
+  | 'SINK_CONFIG'
+  | 'STORE_FAILED'
+  | 'ABORTED';
+
+export class HemsError extends Error {
+  override readonly name = 'HemsError';
+  constructor(
+    readonly code: HemsErrorCode,
+    message: string,
+    readonly context: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function isHemsError(e: unknown, code?: HemsErrorCode): e is HemsError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    (e as { name?: unknown }).name === 'HemsError' &&
+    (code === undefined || (e as HemsError).code === code)
+  );
+}
+
+/** A one-line description of any thrown value, for logs and the CLI (never a stack trace). */
+export function describeError(e: unknown): string {
+  if (isHemsError(e)) return `${e.message} [${e.code}]`;
+  if (e instanceof Error) return e.message.split('\n')[0] ?? e.name;
+  return String(e);
+}
