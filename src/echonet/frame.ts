@@ -17,7 +17,15 @@ export interface Frame {
 
 const HEADER = 12;
 
+/** Encodes a frame; a field that does not fit its byte width is a FRAME_INVALID HemsError. */
 export function encodeFrame(frame: Frame): Uint8Array {
+  checkField('TID', frame.tid, 0xffff);
+  checkField('SEOJ', frame.seoj, 0xffffff);
+  checkField('DEOJ', frame.deoj, 0xffffff);
+  checkField('ESV', frame.esv, 0xff);
+  if (frame.properties.length > 0xff)
+    throw new HemsError('FRAME_INVALID', `${frame.properties.length} properties, OPC holds at most 255`);
+  for (const p of frame.properties) checkField('EPC', p.epc, 0xff);
   const size = HEADER + frame.properties.reduce((n, p) => n + 2 + p.edt.length, 0);
   const out = new Uint8Array(size);
   out[0] = 0x10;
@@ -103,6 +111,14 @@ export function eojHex(eoj: number): string {
 
 export function hex2(n: number): string {
   return n.toString(16).toUpperCase().padStart(2, '0');
+}
+
+function checkField(name: string, value: number, max: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    throw new HemsError(
+      'FRAME_INVALID',
+      `${name} ${value} does not fit in ${max.toString(16).length / 2} byte(s)`,
+    );
 }
 
 function writeEoj(out: Uint8Array, at: number, eoj: number): void {
