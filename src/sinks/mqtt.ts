@@ -1,0 +1,301 @@
+/**
+ * `-o mqtt`: readings to an MQTT broker (QoS 1), with Home Assistant discovery. Topic layout
+ * and payloads are in mqtt-discovery.ts. `deliver` resolves only on the broker's PUBACK, so the
+ * outbox deletes only what the broker has; it fails fast (retryable) while disconnected and
+ * after `publishTimeoutMs` when no PUBACK comes.
+ */
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { HemsError } from '../errors.js';
+import { type Logger, registerSecret } from '../log.js';
+import type { Envelope } from '../reading/record.js';
+import {
+  DEFAULT_DISCOVERY_PREFIX,
+  DEFAULT_TOPIC_PREFIX,
+  discoveryMessages,
+  haStatusTopic,
+  type MqttMessage,
+  meterKey,
+  OFFLINE,
+  ONLINE,
+  type Origin,
+  readingMessageTarget,
+  renderMqttPayload,
+  staleConfigClears,
+  statusTopic,
+} from './mqtt-discovery.js';
+import { type Sink, SinkError } from './types.js';
+
+export interface MqttOptions {
+  /** `mqtt://` or `mqtts://`, optionally with `user:password@`. */
+  url: string;
+  /** Override the URL's user / password (MQTT_USERNAME / MQTT_PASSWORD). */
+  username?: string;
+  password?: string;
+  /** MQTT_TOPIC_PREFIX, default `hems`. */
+  topicPrefix?: string;
+  /** Home Assistant discovery; default true. */
+  discovery?: boolean;
+  discoveryPrefix?: string;
+  /** Default `hems-data-collector-<random>`. */
+  clientId?: string;
+  /** How long `deliver` waits for a PUBACK. Default 10 s. */
+  publishTimeoutMs?: number;
+  /** How long `start` waits for the first CONNACK before going on in the background. Default 10 s. */
+  connectTimeoutMs?: number;
+  /** Delay between reconnect attempts. Default 5 s. */
+  reconnectPeriodMs?: number;
+  /** Discovery `origin`; defaults to this package's name, version and home page. */
+  origin?: Partial<Origin>;
+}
+
+export interface MqttSink extends Sink {
+  /** Connects; resolves on the first CONNACK or after connectTimeoutMs (then keeps trying). */
+  start(): Promise<void>;
+  /** True while a connection to the broker is up. */
+  readonly connected: boolean;
+  /** Publishes every known discovery config again (also done on connect and on HA birth). */
+  publishDiscovery(): Promise<void>;
+}
+
+const DEFAULT_PUBLISH_TIMEOUT_MS = 10_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_RECONNECT_PERIOD_MS = 5_000;
+/** CONNACK codes that no retry can fix: v3.1.1 4/5, v5 134/135 (bad credentials, not authorised). */
+const AUTH_REFUSED = new Set([4, 5, 134, 135]);
+
+function defaultOrigin(): Origin {
+  let sw = '0.0.0';
+  try {
+    const pkg = createRequire(import.meta.url)('../../package.json') as { version?: string };
+    sw = pkg.version ?? sw;
+  } catch {
+    // package.json not shipped next to the code: keep the placeholder version
+  }
+  return { name: 'hems-data-collector', sw, url: 'https://www.npmjs.com/package/hems-data-collector' };
+}
+
+/** The URL without user and password, for log lines. */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+/**
+ * MqttOptions from the environment (MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, MQTT_TOPIC_PREFIX).
+ * Throws HemsError CONFIG_INVALID naming every problem at once.
+ */
+export function mqttOptionsFromEnv(env: Record<string, string | undefined>): MqttOptions {
+  const errors: string[] = [];
+  const url = env.MQTT_URL?.trim() ?? '';
+  if (url === '') {
+    errors.push('MQTT_URL is required for -o mqtt');
+  } else {
+    let protocol = '';
+    try {
+      protocol = new URL(url).protocol;
+    } catch {
+      errors.push('MQTT_URL is not a valid URL');
+    }
+    if (protocol !== '' && protocol !== 'mqtt:' && protocol !== 'mqtts:') {
+      errors.push(`MQTT_URL must start with mqtt:// or mqtts:// (got ${protocol}//)`);
+    }
+  }
+  const prefix = env.MQTT_TOPIC_PREFIX?.trim() || DEFAULT_TOPIC_PREFIX;
+  if (/[#+]/.test(prefix) || prefix.startsWith('/') || prefix.endsWith('/')) {
+    errors.push('MQTT_TOPIC_PREFIX must not contain + or # nor start or end with /');
+  }
+  if (errors.length > 0) throw new HemsError('CONFIG_INVALID', errors.join('; '), { errors });
+  const opts: MqttOptions = { url, topicPrefix: prefix };
+  if (env.MQTT_USERNAME) opts.username = env.MQTT_USERNAME;
+  if (env.MQTT_PASSWORD) opts.password = env.MQTT_PASSWORD;
+  return opts;
+}
+
+export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
+  const log = logger.child('mqtt');
+  const prefix = opts.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
+  const discoveryPrefix = opts.discoveryPrefix ?? DEFAULT_DISCOVERY_PREFIX;
+  const discoveryOn = opts.discovery ?? true;
+  const origin: Origin = { ...defaultOrigin(), ...opts.origin };
+  const publishTimeoutMs = opts.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
+  const status = statusTopic(prefix);
+  const haStatus = haStatusTopic(discoveryPrefix);
+
+  let password = opts.password;
+  try {
+    password ??= decodeURIComponent(new URL(opts.url).password) || undefined;
+  } catch {
+    // an invalid URL fails in connect() with a clear error
+  }
+  registerSecret(password);
+
+  let client: MqttClient | null = null;
+  let starting: Promise<void> | null = null;
+  let stopped = false;
+  /** Set when the broker refused our credentials; cleared by the next successful connect. */
+  let refused: string | null = null;
+  let lastErrorLogged = '';
+  /** Discovery configs last built per meter key (republished on connect and HA birth). */
+  const discovery = new Map<string, MqttMessage[]>();
+
+  const publishAcked = (c: MqttClient, msg: MqttMessage): Promise<void> =>
+    new Promise((resolve, reject) => {
+      let settled = false;
+      let messageId: number | undefined;
+      const finish = (err?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err)
+          reject(err instanceof SinkError ? err : new SinkError(`MQTT publish failed: ${err.message}`, true));
+        else resolve();
+      };
+      const timer = setTimeout(() => {
+        finish(new SinkError(`MQTT broker did not acknowledge within ${publishTimeoutMs} ms`, true));
+        // Drop it from mqtt.js's resend store: the outbox retries it instead.
+        if (messageId !== undefined) c.removeOutgoingMessage(messageId);
+      }, publishTimeoutMs);
+      const cb = (err?: Error): void => finish(err);
+      c.publish(msg.topic, msg.payload, { qos: 1, retain: msg.retain }, cb);
+      for (const [id, entry] of Object.entries(c.outgoing)) {
+        if (entry.cb === cb) messageId = Number(id);
+      }
+    });
+
+  const publishAll = async (c: MqttClient, msgs: readonly MqttMessage[]): Promise<void> => {
+    await Promise.all(msgs.map((m) => publishAcked(c, m)));
+  };
+
+  const republishDiscovery = async (): Promise<void> => {
+    const c = client;
+    if (!c?.connected || !discoveryOn) return;
+    await publishAll(c, [...discovery.values()].flat());
+  };
+
+  const background = (what: string, p: Promise<void>): void => {
+    p.catch((e: unknown) => log.warn(`${what} failed`, { error: (e as Error).message }));
+  };
+
+  const onConnect = (c: MqttClient): void => {
+    refused = null;
+    lastErrorLogged = '';
+    log.info('connected to MQTT broker', { url: safeUrl(opts.url) });
+    background('publishing online status', publishAcked(c, { topic: status, payload: ONLINE, retain: true }));
+    if (discoveryOn) {
+      c.subscribe(haStatus, { qos: 1 }, (err) => {
+        if (err) log.warn('subscribing to Home Assistant status failed', { error: err.message });
+      });
+      background('publishing discovery', republishDiscovery());
+    }
+  };
+
+  const start = (): Promise<void> => {
+    if (stopped) return Promise.reject(new SinkError('MQTT sink is stopped', false));
+    if (starting) return starting;
+    const clientOpts: IClientOptions = {
+      clientId: opts.clientId ?? `hems-data-collector-${randomBytes(4).toString('hex')}`,
+      clean: true,
+      reconnectPeriod: opts.reconnectPeriodMs ?? DEFAULT_RECONNECT_PERIOD_MS,
+      connectTimeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      reconnectOnConnackError: true,
+      queueQoSZero: false,
+      will: { topic: status, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
+    };
+    if (opts.username !== undefined) clientOpts.username = opts.username;
+    if (opts.password !== undefined) clientOpts.password = opts.password;
+    starting = new Promise<void>((resolve, reject) => {
+      let c: MqttClient;
+      try {
+        c = connect(opts.url, clientOpts);
+      } catch (e) {
+        reject(new SinkError(`MQTT: cannot connect to ${safeUrl(opts.url)}: ${(e as Error).message}`, false));
+        return;
+      }
+      client = c;
+      const timer = setTimeout(() => {
+        log.warn('MQTT broker not reachable yet; retrying in the background', { url: safeUrl(opts.url) });
+        resolve();
+      }, opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+      timer.unref();
+      c.on('connect', () => {
+        clearTimeout(timer);
+        onConnect(c);
+        resolve();
+      });
+      c.on('message', (topic, payload) => {
+        if (topic === haStatus && payload.toString() === ONLINE) {
+          log.info('Home Assistant came online; republishing discovery');
+          background('publishing discovery', republishDiscovery());
+        }
+      });
+      c.on('error', (err) => {
+        const code = (err as { code?: unknown }).code;
+        if (typeof code === 'number' && AUTH_REFUSED.has(code)) {
+          refused = err.message;
+          clearTimeout(timer);
+          reject(new SinkError(`MQTT broker refused the connection: ${err.message}`, false));
+        }
+        if (err.message !== lastErrorLogged) {
+          lastErrorLogged = err.message;
+          log.warn('MQTT connection error', { error: err.message });
+        }
+      });
+      c.on('offline', () => log.debug('MQTT connection lost; reconnecting'));
+    });
+    return starting;
+  };
+
+  const ensureDiscovery = async (c: MqttClient, env: Envelope): Promise<void> => {
+    if (!discoveryOn) return;
+    const next = discoveryMessages(env, { prefix, discoveryPrefix, origin });
+    if (next.length === 0) return;
+    const key = meterKey(env.meter);
+    const prev = discovery.get(key) ?? [];
+    const same = prev.length === next.length && prev.every((m, i) => m.payload === next[i]?.payload);
+    if (same) return;
+    await publishAll(c, [...staleConfigClears(prev, next), ...next]);
+    discovery.set(key, next);
+  };
+
+  return {
+    name: 'mqtt',
+    remote: true,
+    get connected() {
+      return client?.connected ?? false;
+    },
+    start,
+    publishDiscovery: republishDiscovery,
+    async deliver(env) {
+      await start();
+      const c = client;
+      if (refused !== null) throw new SinkError(`MQTT broker refused the connection: ${refused}`, false);
+      if (!c?.connected) throw new SinkError(`MQTT broker ${safeUrl(opts.url)} is not connected`, true);
+      await ensureDiscovery(c, env);
+      const target = readingMessageTarget(prefix, env);
+      await publishAcked(c, { ...target, payload: renderMqttPayload(env) });
+    },
+    async stop() {
+      stopped = true;
+      const c = client;
+      client = null;
+      if (!c) return;
+      if (c.connected) {
+        // A clean DISCONNECT suppresses the last will, so say `offline` ourselves.
+        await publishAcked(c, { topic: status, payload: OFFLINE, retain: true }).catch(() => {});
+      }
+      const ended = await Promise.race([
+        c.endAsync().then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), publishTimeoutMs).unref()),
+      ]);
+      if (!ended) c.end(true);
+    },
+  };
+}
