@@ -1,0 +1,142 @@
+import type { ByteStream } from '../../src/transport/types.js';
+
+/** A raw-bytes host for the emulator: writes commands, waits (bounded) for output to appear. */
+export class Host {
+  private buf = Buffer.alloc(0);
+  private from = 0;
+  private waiters: (() => void)[] = [];
+  closed = false;
+
+  constructor(readonly stream: ByteStream) {
+    stream.onData((chunk) => {
+      this.buf = Buffer.concat([this.buf, chunk]);
+      for (const w of this.waiters.splice(0)) w();
+    });
+    stream.onClose(() => {
+      this.closed = true;
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  /** Everything received since the last mark(), as latin1 text (binary bytes map 1:1). */
+  get text(): string {
+    return this.buf.subarray(this.from).toString('latin1');
+  }
+
+  get bytes(): Buffer {
+    return this.buf.subarray(this.from);
+  }
+
+  mark(): void {
+    this.from = this.buf.length;
+  }
+
+  async send(data: string | Uint8Array): Promise<void> {
+    await this.stream.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+  }
+
+  /** Marks, sends a command line with CRLF, waits until `until` appears; returns the text since the mark. */
+  async cmd(
+    line: string,
+    until: string | RegExp = /OK\r\n|FAIL ER\d\d\r\n/,
+    timeoutMs = 3000,
+  ): Promise<string> {
+    this.mark();
+    await this.send(`${line}\r\n`);
+    return this.waitFor(until, timeoutMs);
+  }
+
+  async waitFor(what: string | RegExp | ((text: string) => boolean), timeoutMs = 3000): Promise<string> {
+    const test =
+      typeof what === 'function'
+        ? what
+        : typeof what === 'string'
+          ? (t: string) => t.includes(what)
+          : (t: string) => what.test(t);
+    const deadline = Date.now() + timeoutMs;
+    while (!test(this.text)) {
+      const left = deadline - Date.now();
+      if (left <= 0 || this.closed)
+        throw new Error(`timed out waiting for ${String(what)}; got ${JSON.stringify(this.text)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return this.text;
+  }
+}
+
+/** Builds the SKSENDTO bytes: ASCII header with a 4-digit DATALEN and a trailing space, then raw payload. */
+export function sendTo(ip: string, payload: Uint8Array, side: boolean): Buffer {
+  const len = payload.length.toString(16).toUpperCase().padStart(4, '0');
+  const header = `SKSENDTO 1 ${ip} 0E1A 1 ${side ? '0 ' : ''}${len} `;
+  return Buffer.concat([Buffer.from(header, 'latin1'), payload]);
+}
+
+/** Parses every ERXUDP in `bytes` (binary or hex data, any field count). */
+export function erxudps(bytes: Buffer): { fields: string[]; data: Buffer }[] {
+  const out: { fields: string[]; data: Buffer }[] = [];
+  let at = 0;
+  for (;;) {
+    const i = bytes.indexOf('ERXUDP ', at, 'latin1');
+    if (i < 0) return out;
+    const fields: string[] = [];
+    let p = i + 7;
+    let data: Buffer | null = null;
+    while (data === null) {
+      const sp = bytes.indexOf(0x20, p);
+      const tok = bytes.subarray(p, sp).toString('latin1');
+      fields.push(tok);
+      p = sp + 1;
+      if (
+        fields.length >= 7 &&
+        /^[0-9A-F]{4}$/.test(tok) &&
+        fields.length >= 7 &&
+        isDataLenPosition(fields)
+      ) {
+        const len = Number.parseInt(tok, 16);
+        const rest = bytes.subarray(p);
+        const hexText = rest.subarray(0, len * 2).toString('latin1');
+        const isHex = /^[0-9A-F]*$/.test(hexText) && rest[len * 2] === 0x0d;
+        data = isHex ? Buffer.from(hexText, 'hex') : Buffer.from(rest.subarray(0, len));
+        p += isHex ? len * 2 : len;
+      }
+    }
+    out.push({ fields, data });
+    at = p;
+  }
+}
+
+/** DATALEN is the 4-hex token after SECURED (1 char) [and SIDE] [and RSSI]. */
+function isDataLenPosition(fields: string[]): boolean {
+  const n = fields.length;
+  return n === 7 || (n === 8 && fields[6]!.length === 1) || (n === 9 && fields[7]!.length === 1);
+}
+
+export const RBID = '00112233445566778899AABBCCDD1234';
+export const PWD = '0123456789AB';
+
+/** Attaches, turns echo off, sets credentials and joins at the meter's known channel/PAN. */
+export async function joined(emu: import('../../src/emulator/index.js').Emulator): Promise<Host> {
+  const h = new Host(emu.attach());
+  const o = emu.meter.options;
+  await h.cmd('SKSREG SFE 0');
+  await h.cmd(`SKSETPWD C ${PWD}`);
+  await h.cmd(`SKSETRBID ${RBID}`);
+  await h.cmd(`SKSREG S2 ${o.channel.toString(16)}`);
+  await h.cmd(`SKSREG S3 ${o.panId.toString(16)}`);
+  await h.cmd(`SKJOIN ${emu.addresses.meter}`, /EVENT 2[45] /);
+  if (!h.text.includes('EVENT 25')) throw new Error(`join failed: ${h.text}`);
+  await h.waitFor('ERXUDP FE80:0000:0000:0000:021C:6400:036E:8CF5 FF02');
+  await h.waitFor((t) => t.endsWith('\r\n'));
+  h.mark();
+  return h;
+}
+
+export function isDual(emu: import('../../src/emulator/index.js').Emulator): boolean {
+  return emu.options.dongle !== 'BP35A1' && emu.options.dongle !== 'RL7023-IPS';
+}
