@@ -1,0 +1,35 @@
+import type { Logger } from '../log.js';
+import type { Envelope } from '../reading/record.js';
+import type { SourceStatus } from '../service/types.js';
+
+/** Per-output delivery figures, as the delivery layer reports them. */
+export interface OutputStats {
+  depth: number;
+  delivered: number;
+  failures: number;
+  dropped: number;
+  lastError?: string | null;
+  /** When the delivery layer knows it, whether the output is failing right now. */
+  failing?: boolean;
+}
+
+/**
+ * What the HTTP server reads. Only small structural slices of the real pieces (the meter
+ * session, the delivery, the store), so fakes satisfy them in tests. Nothing here writes.
+ */
+export interface HttpDeps {
+  source: { status(): SourceStatus };
+  delivery?: { stats(): Record<string, OutputStats> } | undefined;
+  store?:
+    | {
+        latest(): Envelope | null;
+        query(opts: { since?: number; until?: number }): Envelope[];
+      }
+    | undefined;
+  /** Expected time between readings; a reading older than two intervals is stale. */
+  intervalMs: number;
+  /** IANA zone of the meter's wall clock: the dashboard's days are dates in this zone. */
+  timezone: string;
+  logger: Logger;
+  now?: () => number;
+}

@@ -1,0 +1,200 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+import { describeError, HemsError } from '../errors.js';
+import type { Envelope } from '../reading/record.js';
+import { DASHBOARD_HTML } from './dashboard.js';
+import type { HttpDeps } from './deps.js';
+import { dayBounds, halfHourDay, localDateOf, parseDate, slotsOf } from './halfhours.js';
+import { healthOf } from './health.js';
+import { latestView } from './latest.js';
+import { createMetrics } from './metrics.js';
+
+export type { HttpDeps, OutputStats } from './deps.js';
+
+export interface HttpServer {
+  port: number;
+  url: string;
+  /** Hands a fresh reading to the server (live values and bars even without a store). */
+  onReading(env: Envelope): void;
+  close(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+/** Slots remembered from onReading when there is no store (today and yesterday, with margin). */
+const MEMORY_MS = 3 * DAY_MS;
+
+const CSP =
+  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; " +
+  "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** `host:port`, `[v6]:port` or `:port` (loopback). Port 0 picks a free one. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(listen.trim());
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) {
+    throw new HemsError('CONFIG_INVALID', `--http expects HOST:PORT (e.g. 127.0.0.1:9108), got "${listen}"`, {
+      listen,
+    });
+  }
+  const host = m[1] ?? (m[2] || '127.0.0.1');
+  return { host, port };
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase();
+  return (
+    h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1' || (isIP(h) === 4 && h.startsWith('127.'))
+  );
+}
+
+/**
+ * Serves /metrics, /healthz, the dashboard (/) and its JSON (/api/latest, /api/halfhours).
+ * Read-only: GET and HEAD only, everything else is 405.
+ */
+export async function startHttpServer(listen: string, deps: HttpDeps): Promise<HttpServer> {
+  const { host, port } = parseListen(listen);
+  const log = deps.logger.child('http');
+  const now = deps.now ?? Date.now;
+  let pushed: Envelope | null = null;
+  const memory = new Map<number, number>();
+
+  const latest = (): Envelope | null => {
+    let stored: Envelope | null = null;
+    try {
+      stored = deps.store?.latest() ?? null;
+    } catch (e) {
+      log.debug(() => `store latest failed: ${describeError(e)}`);
+    }
+    if (!stored) return pushed;
+    if (!pushed) return stored;
+    return Date.parse(pushed.reading.timestamp) >= Date.parse(stored.reading.timestamp) ? pushed : stored;
+  };
+  const outputs = () => deps.delivery?.stats() ?? {};
+  const metrics = createMetrics({ status: () => deps.source.status(), latest, outputs });
+
+  const halfHours = (date: string) => {
+    const slots = new Map<number, number>();
+    if (deps.store) {
+      const { startMs, endMs } = dayBounds(date, deps.timezone);
+      // Readings of the next day can still carry this day's last slot (and late backfills).
+      slotsOf(deps.store.query({ since: startMs, until: endMs + DAY_MS }), slots);
+    }
+    for (const [end, kwh] of memory) if (!slots.has(end)) slots.set(end, kwh);
+    return halfHourDay(date, deps.timezone, slots);
+  };
+
+  const route = async (req: IncomingMessage, url: URL): Promise<Reply> => {
+    switch (url.pathname) {
+      case '/':
+      case '/index.html':
+        return {
+          code: 200,
+          type: 'text/html; charset=utf-8',
+          body: DASHBOARD_HTML,
+          headers: { 'content-security-policy': CSP },
+        };
+      case '/metrics':
+        return { code: 200, type: metrics.contentType, body: await metrics.render() };
+      case '/healthz': {
+        const h = healthOf(deps.source.status(), now(), deps.intervalMs);
+        return json(h.code, h.body);
+      }
+      case '/api/latest':
+        return json(
+          200,
+          latestView({
+            env: latest(),
+            status: deps.source.status(),
+            outputs: outputs(),
+            nowMs: now(),
+            intervalMs: deps.intervalMs,
+            timezone: deps.timezone,
+          }),
+        );
+      case '/api/halfhours': {
+        const date = url.searchParams.get('date') ?? localDateOf(now(), deps.timezone);
+        try {
+          parseDate(date);
+        } catch {
+          return json(400, { error: 'date must be YYYY-MM-DD' });
+        }
+        return json(200, halfHours(date));
+      }
+      default:
+        log.debug(() => `404 ${req.method} ${url.pathname}`);
+        return json(404, { error: 'not found' });
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let reply: Reply;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      reply = { ...json(405, { error: 'read-only: GET or HEAD only' }), headers: { allow: 'GET, HEAD' } };
+    } else {
+      try {
+        reply = await route(req, new URL(req.url ?? '/', 'http://localhost'));
+      } catch (e) {
+        log.warn(`${req.method} ${req.url} failed: ${describeError(e)}`);
+        reply = json(500, { error: 'internal error' });
+      }
+    }
+    const body = Buffer.from(reply.body);
+    res.writeHead(reply.code, {
+      'content-type': reply.type,
+      'content-length': body.length,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      ...reply.headers,
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      log.warn(`http response failed: ${describeError(e)}`);
+      res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e) =>
+      reject(new HemsError('CONFIG_INVALID', `cannot listen on ${listen}: ${describeError(e)}`, { listen })),
+    );
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address();
+  const bound = typeof addr === 'object' && addr ? addr.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  if (!isLoopback(host)) {
+    log.warn(
+      `HTTP server listens on ${host}, reachable from other machines: metrics and readings are visible to anyone who can connect`,
+    );
+  }
+  log.info(`HTTP server on ${url} (/ dashboard, /metrics, /healthz)`);
+
+  return {
+    port: bound,
+    url,
+    onReading(env) {
+      if (!env.backfill) pushed = env;
+      slotsOf([env], memory);
+      const horizon = now() - MEMORY_MS;
+      for (const end of memory.keys()) if (end < horizon) memory.delete(end);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+interface Reply {
+  code: number;
+  type: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+function json(code: number, value: unknown): Reply {
+  return { code, type: 'application/json; charset=utf-8', body: JSON.stringify(value) };
+}
