@@ -1,0 +1,28 @@
+/**
+ * The store's schema. `readings` is the history (one row per reading id); `outbox` holds one
+ * row per (output, reading) still to be delivered, in `seq` order. `outbox_dropped` persists
+ * how many rows each output lost to the outbox cap, so the loss is visible after a restart.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS readings (
+  id TEXT PRIMARY KEY,
+  ts_ms INTEGER NOT NULL,
+  meter TEXT,
+  backfill INTEGER NOT NULL DEFAULT 0,
+  payload TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS readings_ts ON readings (ts_ms);
+CREATE TABLE IF NOT EXISTS outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  output TEXT NOT NULL,
+  reading_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_output_seq ON outbox (output, seq);
+CREATE INDEX IF NOT EXISTS outbox_reading ON outbox (reading_id);
+CREATE TABLE IF NOT EXISTS outbox_dropped (
+  output TEXT PRIMARY KEY,
+  count INTEGER NOT NULL
+);
+`;

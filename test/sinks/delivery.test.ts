@@ -1,0 +1,283 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { HemsError } from '../../src/errors.js';
+import type { Logger } from '../../src/log.js';
+import type { Envelope } from '../../src/reading/record.js';
+import { backoffDelay } from '../../src/sinks/backoff.js';
+import { createDelivery, type Delivery } from '../../src/sinks/delivery.js';
+import { type OutputName, type Sink, SinkError } from '../../src/sinks/types.js';
+import { createWebhookSink } from '../../src/sinks/webhook.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import { envelope } from '../store/envelopes.js';
+import { freePort, type HookServer, startHookServer } from '../support/http-server.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'hems-delivery-'));
+  cleanups.push(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+function store(dir = tmp(), extra: Partial<Parameters<typeof openStore>[0]> = {}): Store {
+  const s = openStore({ dir, ...extra });
+  cleanups.push(() => s.close());
+  return s;
+}
+function delivery(opts: Parameters<typeof createDelivery>[0]): Delivery {
+  const d = createDelivery({ backoff: { baseMs: 20, maxMs: 100 }, ...opts });
+  cleanups.push(() => d.close());
+  return d;
+}
+async function hook(port = 0): Promise<HookServer> {
+  const s = await startHookServer(port);
+  cleanups.push(() => s.close());
+  return s;
+}
+
+type Line = { level: string; msg: string };
+function recordingLogger(): Logger & { lines: Line[] } {
+  const lines: Line[] = [];
+  const l = {
+    lines,
+    debug: (msg: string | (() => string)) => lines.push({ level: 'debug', msg: String(msg) }),
+    info: (msg: string) => lines.push({ level: 'info', msg }),
+    warn: (msg: string) => lines.push({ level: 'warn', msg }),
+    error: (msg: string) => lines.push({ level: 'error', msg }),
+    child: () => l,
+  };
+  return l;
+}
+
+/** A local or remote sink in memory, with a switch to make it fail. */
+function memorySink(name: OutputName, remote: boolean) {
+  const got: Envelope[] = [];
+  const ctl = { fail: null as SinkError | null, got };
+  const sink: Sink = {
+    name,
+    remote,
+    async deliver(env) {
+      if (ctl.fail) throw ctl.fail;
+      got.push(env);
+    },
+    async stop() {},
+  };
+  return { sink, ctl };
+}
+
+/** Polls a condition with a bounded deadline (for outcomes with no event to await). */
+async function until(pred: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => envelope(from + i).id);
+/** Ids in first-arrival order, each once (receivers de-duplicate on X-Hems-Reading-Id). */
+const uniqueIds = (s: HookServer) => [...new Set(s.accepted.map((r) => r.id))];
+
+describe('backoff', () => {
+  test('doubles from the base, capped, with bounded jitter', () => {
+    const o = { baseMs: 100, maxMs: 1000 };
+    expect(backoffDelay(1, o, () => 0.5)).toBe(100);
+    expect(backoffDelay(3, o, () => 0.5)).toBe(400);
+    expect(backoffDelay(50, o, () => 0.5)).toBe(1000);
+    expect(backoffDelay(2, o, () => 0)).toBe(160);
+    expect(backoffDelay(2, o, () => 1)).toBe(240);
+    expect(backoffDelay(10, o, () => 1)).toBe(1000);
+  });
+});
+
+describe('delivery', () => {
+  test('a webhook that is down for several submits gets every reading once, in order, when it returns', async () => {
+    const port = await freePort();
+    const s = store();
+    const d = delivery({ store: s, sinks: [createWebhookSink({ url: `http://127.0.0.1:${port}/hook` })] });
+    for (let i = 0; i < 5; i++) await d.submit(envelope(i));
+    await until(() => (d.stats().webhook?.failures ?? 0) >= 2);
+    expect(d.stats().webhook?.depth).toBe(5);
+    expect(await d.flush(50)).toBe(false);
+    const srv = await hook(port);
+    for (let i = 5; i < 8; i++) await d.submit(envelope(i));
+    expect(await d.flush(10_000)).toBe(true);
+    expect(uniqueIds(srv)).toEqual(ids(8));
+    expect(srv.accepted).toHaveLength(8);
+    expect(s.depth('webhook')).toBe(0);
+    expect(d.stats().webhook).toMatchObject({ depth: 0, delivered: 8 });
+  });
+
+  test('500 then 200: the reading is retried with the same id and arrives once', async () => {
+    const srv = await hook();
+    let n = 0;
+    srv.respond(() => (++n <= 2 ? { status: 500 } : { status: 200 }));
+    const d = delivery({ store: store(), sinks: [createWebhookSink({ url: srv.url })] });
+    await d.submit(envelope(1));
+    await d.submit(envelope(2));
+    expect(await d.flush(10_000)).toBe(true);
+    expect(srv.received.map((r) => r.id)).toEqual([
+      envelope(1).id,
+      envelope(1).id,
+      envelope(1).id,
+      envelope(2).id,
+    ]);
+    expect(d.stats().webhook).toMatchObject({ delivered: 2, failures: 2 });
+    expect(d.stats().webhook?.lastError).toContain('HTTP 500');
+  });
+
+  test('400 is reported once as a configuration error and retried slowly; other outputs go on', async () => {
+    const srv = await hook();
+    srv.respond(() => ({ status: 400, body: 'bad token' }));
+    const logger = recordingLogger();
+    const local = memorySink('stdout', false);
+    const d = delivery({
+      store: store(),
+      logger,
+      slowRetryMs: 150,
+      sinks: [createWebhookSink({ url: srv.url }), local.sink],
+    });
+    for (let i = 0; i < 3; i++) await d.submit(envelope(i));
+    expect(local.ctl.got.map((e) => e.id)).toEqual(ids(3));
+    await srv.waitFor((s) => s.received.length >= 3);
+    const errors = logger.lines.filter((l) => l.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.msg).toContain('configuration problem');
+    // Still the first reading: order is kept while the destination refuses.
+    expect(new Set(srv.received.map((r) => r.id))).toEqual(new Set([envelope(0).id]));
+    srv.respond(() => ({ status: 200 }));
+    expect(await d.flush(10_000)).toBe(true);
+    expect(uniqueIds(srv)).toEqual(ids(3));
+  });
+
+  test('a slow remote output does not hold up a local one', async () => {
+    const srv = await hook();
+    srv.respond(() => 'hang');
+    const local = memorySink('file', false);
+    const d = delivery({
+      store: store(),
+      sinks: [createWebhookSink({ url: srv.url, timeoutMs: 30_000 }), local.sink],
+      closeGraceMs: 1000,
+    });
+    for (let i = 0; i < 4; i++) await d.submit(envelope(i));
+    expect(local.ctl.got.map((e) => e.id)).toEqual(ids(4));
+    expect(d.stats().webhook?.depth).toBe(4);
+  });
+
+  test('a failing local output retries at the next submit and keeps order', async () => {
+    const local = memorySink('stdout', false);
+    const d = delivery({ store: store(), sinks: [local.sink] });
+    await d.submit(envelope(0));
+    local.ctl.fail = new SinkError('disk full', true);
+    await d.submit(envelope(1));
+    await d.submit(envelope(2));
+    expect(local.ctl.got.map((e) => e.id)).toEqual(ids(1));
+    expect(d.stats().stdout).toMatchObject({ depth: 2, failures: 2 });
+    local.ctl.fail = null;
+    await d.submit(envelope(3));
+    expect(local.ctl.got.map((e) => e.id)).toEqual(ids(4));
+    expect(d.stats().stdout?.depth).toBe(0);
+  });
+
+  test('a restart with a non-empty outbox drains it first, in order', async () => {
+    const dir = tmp();
+    const port = await freePort();
+    const s1 = openStore({ dir });
+    const d1 = createDelivery({
+      store: s1,
+      backoff: { baseMs: 20, maxMs: 50 },
+      sinks: [createWebhookSink({ url: `http://127.0.0.1:${port}/hook` })],
+    });
+    for (let i = 0; i < 6; i++) await d1.submit(envelope(i));
+    await d1.close();
+    s1.close();
+
+    const srv = await hook(port);
+    const logger = recordingLogger();
+    const s2 = store(dir);
+    expect(s2.depth('webhook')).toBe(6);
+    const d2 = delivery({ store: s2, logger, sinks: [createWebhookSink({ url: srv.url })] });
+    await d2.submit(envelope(6));
+    expect(await d2.flush(10_000)).toBe(true);
+    expect(uniqueIds(srv)).toEqual(ids(7));
+    expect(logger.lines.some((l) => l.msg.includes('6 undelivered reading(s) from a previous run'))).toBe(
+      true,
+    );
+  });
+
+  test('when the store fails, readings are delivered from memory and the store error is logged', async () => {
+    const s = store(tmp(), { maxPages: 12 });
+    const logger = recordingLogger();
+    const local = memorySink('stdout', false);
+    const remote = memorySink('webhook', true);
+    const d = delivery({ store: s, logger, sinks: [local.sink, remote.sink] });
+    const n = 200;
+    for (let i = 0; i < n; i++) await d.submit(envelope(i));
+    expect(logger.lines.some((l) => l.level === 'error' && l.msg.includes('could not store reading'))).toBe(
+      true,
+    );
+    expect(await d.flush(10_000)).toBe(true);
+    expect(local.ctl.got.map((e) => e.id)).toEqual(ids(n));
+    expect(remote.ctl.got.map((e) => e.id)).toEqual(ids(n));
+  });
+
+  test('readings held in memory go into the store, in order, once it works again', async () => {
+    const real = store();
+    let broken = false;
+    const flaky: Store = {
+      ...real,
+      insert(env, outputs) {
+        if (broken) throw new HemsError('STORE_FAILED', 'disk full');
+        return real.insert(env, outputs);
+      },
+    };
+    const remote = memorySink('webhook', true);
+    remote.ctl.fail = new SinkError('down', true);
+    const d = delivery({ store: flaky, sinks: [remote.sink], backoff: { baseMs: 10_000, maxMs: 10_000 } });
+    await d.submit(envelope(0));
+    broken = true;
+    await d.submit(envelope(1));
+    await d.submit(envelope(2));
+    expect(real.depth('webhook')).toBe(1);
+    expect(d.stats().webhook?.depth).toBe(3);
+    broken = false;
+    await d.submit(envelope(3));
+    expect(real.peek('webhook', 10).map((r) => r.env.id)).toEqual(ids(4));
+    expect(d.stats().webhook?.depth).toBe(4);
+  });
+
+  test('the outbox cap shows in stats as dropped', async () => {
+    const remote = memorySink('webhook', true);
+    remote.ctl.fail = new SinkError('down', true);
+    const d = delivery({ store: store(tmp(), { outboxMax: 2 }), sinks: [remote.sink] });
+    for (let i = 0; i < 5; i++) await d.submit(envelope(i));
+    expect(d.stats().webhook).toMatchObject({ depth: 2, dropped: 3 });
+    remote.ctl.fail = null;
+    expect(await d.flush(10_000)).toBe(true);
+    expect(remote.ctl.got.map((e) => e.id)).toEqual(ids(2, 3));
+  });
+
+  test('a duplicate submit (same id) is delivered once', async () => {
+    const local = memorySink('stdout', false);
+    const d = delivery({ store: store(), sinks: [local.sink] });
+    await d.submit(envelope(1));
+    await d.submit(envelope(1));
+    expect(local.ctl.got).toHaveLength(1);
+  });
+
+  test('a sink whose start fails is retried with backoff', async () => {
+    const remote = memorySink('gcloud', true);
+    let starts = 0;
+    remote.sink.start = async () => {
+      if (++starts < 3) throw new SinkError('no credentials yet', true);
+    };
+    const d = delivery({ store: store(), sinks: [remote.sink] });
+    await d.submit(envelope(1));
+    expect(await d.flush(10_000)).toBe(true);
+    expect(starts).toBe(3);
+    expect(remote.ctl.got.map((e) => e.id)).toEqual(ids(1, 1));
+  });
+});
