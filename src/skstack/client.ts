@@ -1,0 +1,605 @@
+import { toHex } from '../echonet/hex.js';
+import { HemsError, isHemsError } from '../errors.js';
+import { type Logger, redact, registerSecret, silentLogger } from '../log.js';
+import type { ByteStream } from '../transport/types.js';
+import {
+  DEFAULT_SK_TIMEOUTS,
+  type DongleInfo,
+  type DongleModel,
+  type Edition,
+  type PanDesc,
+  type SkClient,
+  type SkEvent,
+  type SkTimeouts,
+} from './api.js';
+import {
+  dialectFor,
+  editionFromEinfo,
+  otherEdition,
+  scanCommand,
+  scanDurationMs,
+  sendToHeader,
+} from './dialects.js';
+import { describeFrame, type SkFrame, SkFramer } from './framer.js';
+
+export interface SkClientOptions {
+  model: DongleModel;
+  timeouts?: Partial<SkTimeouts>;
+  logger?: Logger;
+  /** How long init() discards input after its flushing CRLF (default 500 ms). */
+  drainMs?: number;
+  /**
+   * `keep` (default): leave the dongle's ERXUDP format as ROPT reports it; the framer reads
+   * binary and hex alike, and no flash write ever happens. `hex`: issue `WOPT 01` (a flash
+   * write, §A.4) at most once per client, and only when ROPT says binary.
+   */
+  payloadMode?: 'keep' | 'hex';
+}
+
+/** The claim function of the one command in flight: true when the frame belongs to it. */
+type Handler = (f: SkFrame) => boolean;
+
+interface Waiter {
+  handle: Handler;
+  fail(e: Error): void;
+}
+
+interface CommandSpec<T> {
+  /** Command word, used in errors (`SKSCAN`, `ROPT`, …). */
+  name: string;
+  bytes: Uint8Array;
+  trace: string;
+  timeoutMs: number;
+  /** What the command waits for, for the timeout message. */
+  awaiting: string;
+  /** The command's reply ends with CR only (ROPT/WOPT, §A.2). */
+  crReply?: boolean;
+  handle(f: SkFrame, done: (v: T) => void, fail: (e: Error) => void): boolean;
+}
+
+const ER_MEANING: Record<string, string> = {
+  ER04: 'command not supported',
+  ER05: 'wrong number of arguments',
+  ER06: 'argument out of range',
+  ER09: 'UART input error',
+  ER10: 'command could not be executed now',
+};
+
+const IPV6_RE = /^[0-9A-Fa-f]{4}(:[0-9A-Fa-f]{4}){7}$/;
+const ascii = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
+
+/** `OK`, `OK xx` or `FAIL ERxx` in a line or CR-only line; null for anything else. */
+function statusOf(f: SkFrame): { ok: true; value: string } | { ok: false; er: string } | null {
+  if (f.type !== 'line' && f.type !== 'cr-line') return null;
+  const t = f.text.trim();
+  if (t === 'OK') return { ok: true, value: '' };
+  if (t.startsWith('OK ')) return { ok: true, value: t.slice(3).trim() };
+  const m = /^FAIL\s+(ER[0-9A-Fa-f]{2})/.exec(t);
+  if (m) return { ok: false, er: m[1]!.toUpperCase() };
+  return null;
+}
+
+function failError(command: string, er: string): HemsError {
+  const meaning = ER_MEANING[er];
+  return new HemsError('DONGLE_FAIL', `${command} failed: FAIL ${er}${meaning ? ` (${meaning})` : ''}`, {
+    command,
+    er,
+  });
+}
+
+function isFail(e: unknown, er: string): boolean {
+  return isHemsError(e, 'DONGLE_FAIL') && e.context['er'] === er;
+}
+
+function toSkEvent(f: SkFrame): SkEvent | null {
+  switch (f.type) {
+    case 'event':
+      return { kind: 'event', num: f.num, sender: f.sender, side: f.side, param: f.param };
+    case 'erxudp':
+      return { kind: 'erxudp', udp: f.udp };
+    case 'line':
+    case 'cr-line':
+      return { kind: 'line', text: f.text };
+    case 'epandesc':
+      return { kind: 'line', text: describeFrame(f) };
+    case 'garbage':
+      return { kind: 'garbage', bytes: f.bytes };
+    default:
+      return null;
+  }
+}
+
+class Client implements SkClient {
+  private readonly framer = new SkFramer();
+  private readonly timeouts: SkTimeouts;
+  private readonly log: Logger;
+  private readonly listeners = new Set<(e: SkEvent) => void>();
+  private waiter: Waiter | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  /** Set once a scan or send succeeded with the current form: no more ER05 fallback. */
+  private editionConfirmed = false;
+  private woptIssued = false;
+  private current: DongleInfo;
+
+  constructor(
+    private readonly stream: ByteStream,
+    private readonly opts: SkClientOptions,
+  ) {
+    this.timeouts = { ...DEFAULT_SK_TIMEOUTS, ...opts.timeouts };
+    this.log = opts.logger ?? silentLogger;
+    const d = dialectFor(opts.model);
+    this.current = {
+      model: opts.model,
+      edition: d.edition,
+      payload: d.defaultPayload,
+      version: null,
+      ipv6: null,
+    };
+    this.framer.payload = opts.model === 'auto' ? null : d.defaultPayload;
+    stream.onData((chunk) => this.dispatch(this.framer.push(chunk)));
+    stream.onClose((error) => this.handleClose(error));
+  }
+
+  get info(): DongleInfo {
+    return { ...this.current };
+  }
+
+  onEvent(listener: (e: SkEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.stream.close();
+  }
+
+  // ---- init --------------------------------------------------------------------------------
+
+  async init(): Promise<DongleInfo> {
+    await this.drain();
+    // The echo of this very line may still come back; echo frames are skipped (§A.2).
+    await this.simple('SKSREG SFE 0');
+    const ver = await this.simple('SKVER', 'EVER');
+    this.current.version = ver[0]?.slice(4).trim() || null;
+    let einfo: string | undefined;
+    try {
+      einfo = (await this.simple('SKINFO', 'EINFO'))[0];
+    } catch (e) {
+      if (!isHemsError(e, 'DONGLE_FAIL')) throw e;
+    }
+    const infoTokens = einfo?.trim().split(/\s+/) ?? [];
+    this.current.ipv6 = infoTokens[1] && IPV6_RE.test(infoTokens[1]) ? infoTokens[1].toUpperCase() : null;
+    let guessed: Edition | null = null;
+    if (this.opts.model === 'auto') {
+      guessed = einfo ? editionFromEinfo(einfo) : null;
+      this.current.edition = guessed ?? 'single-hop';
+    }
+    await this.detectPayload(guessed === null && this.opts.model === 'auto');
+    this.framer.payload = this.current.payload;
+    this.log.debug(
+      () =>
+        `dongle ${this.current.model}: ${this.current.edition}, ${this.current.payload} ERXUDP, version ${this.current.version ?? '?'}`,
+    );
+    return this.info;
+  }
+
+  private async detectPayload(editionUnknown: boolean): Promise<void> {
+    const d = dialectFor(this.opts.model, this.current.edition);
+    if (d.ropt === 'no') {
+      this.current.payload = 'hex';
+      return;
+    }
+    let mode: number;
+    try {
+      mode = await this.ropt();
+    } catch (e) {
+      if (isFail(e, 'ER04')) {
+        // ROPT unsupported: hex-only firmware such as RL7023 Stick-D/DSS (§A.4), a dual-stack one.
+        this.current.payload = 'hex';
+        if (editionUnknown) this.current.edition = 'dual-stack';
+        return;
+      }
+      if (isHemsError(e, 'DONGLE_TIMEOUT')) {
+        this.log.warn('ROPT got no answer; assuming the model default ERXUDP format');
+        this.current.payload = d.defaultPayload;
+        return;
+      }
+      throw e;
+    }
+    if ((mode & 1) === 0 && this.opts.payloadMode === 'hex' && !this.woptIssued) {
+      this.woptIssued = true;
+      await this.wopt();
+      mode = await this.ropt();
+    }
+    this.current.payload = (mode & 1) === 1 ? 'hex' : 'binary';
+  }
+
+  private drain(): Promise<void> {
+    const ms = this.opts.drainMs ?? 500;
+    return this.serial(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          if (this.closed) return reject(this.closedError('init'));
+          this.waiter = { handle: () => true, fail: reject };
+          this.trace('>', '(CRLF)');
+          this.stream.write(ascii('\r\n')).catch(reject);
+          setTimeout(() => {
+            this.waiter = null;
+            resolve();
+          }, ms);
+        }),
+    );
+  }
+
+  private ropt(): Promise<number> {
+    return this.exec<number>({
+      name: 'ROPT',
+      bytes: ascii('ROPT\r'),
+      trace: 'ROPT',
+      timeoutMs: this.timeouts.command,
+      awaiting: 'OK xx',
+      crReply: true,
+      handle: (f, done, fail) => {
+        const s = statusOf(f);
+        if (!s) return false;
+        if (!s.ok) fail(failError('ROPT', s.er));
+        else if (/^[0-9A-Fa-f]{1,2}$/.test(s.value)) done(Number.parseInt(s.value, 16));
+        else fail(new HemsError('DONGLE_BAD_LINE', `ROPT answered "OK ${s.value}"`, { command: 'ROPT' }));
+        return true;
+      },
+    });
+  }
+
+  private async wopt(): Promise<void> {
+    await this.exec<void>({
+      name: 'WOPT',
+      bytes: ascii('WOPT 01\r'),
+      trace: 'WOPT 01',
+      timeoutMs: this.timeouts.command,
+      awaiting: 'OK',
+      crReply: true,
+      handle: (f, done, fail) => {
+        const s = statusOf(f);
+        if (!s) return false;
+        if (s.ok) done();
+        else fail(failError('WOPT', s.er));
+        return true;
+      },
+    });
+  }
+
+  // ---- commands ----------------------------------------------------------------------------
+
+  async setCredentials(id: string, password: string): Promise<void> {
+    if (!/^[\x21-\x7e]{1,32}$/.test(password)) {
+      throw new HemsError('INPUT_INVALID', 'the B-route password must be 1–32 printable ASCII characters');
+    }
+    if (!/^[\x21-\x7e]{1,64}$/.test(id)) {
+      throw new HemsError('INPUT_INVALID', 'the B-route ID must be printable ASCII without spaces');
+    }
+    registerSecret(id);
+    registerSecret(password);
+    await this.simple(`SKSETPWD ${password.length.toString(16).toUpperCase()} ${password}`);
+    await this.simple(`SKSETRBID ${id}`);
+  }
+
+  async setRegister(reg: string, value: string): Promise<void> {
+    await this.simple(`SKSREG ${reg} ${value}`);
+  }
+
+  async scan(duration: number): Promise<PanDesc[]> {
+    if (!Number.isInteger(duration) || duration < 0 || duration > 14) {
+      throw new HemsError('INPUT_INVALID', `scan duration must be 0–14, got ${duration}`);
+    }
+    return this.withEditionFallback(() => this.scanOnce(duration));
+  }
+
+  private scanOnce(duration: number): Promise<PanDesc[]> {
+    const line = scanCommand(this.current.edition, duration);
+    const found: PanDesc[] = [];
+    let okSeen = false;
+    return this.exec<PanDesc[]>({
+      name: 'SKSCAN',
+      bytes: ascii(`${line}\r\n`),
+      trace: line,
+      timeoutMs: scanDurationMs(duration) + this.timeouts.scanGrace,
+      awaiting: 'EVENT 22',
+      handle: (f, done, fail) => {
+        const s = statusOf(f);
+        if (s) {
+          if (!s.ok) fail(failError('SKSCAN', s.er));
+          else okSeen = true;
+          return true;
+        }
+        // A stale EVENT 22 of an earlier scan can precede our OK (§E-5): only count events after OK.
+        if (!okSeen) return false;
+        if (f.type === 'epandesc') {
+          found.push(f.pan);
+          return true;
+        }
+        if (f.type === 'event' && f.num === 0x20) return true;
+        if (f.type === 'event' && f.num === 0x22) {
+          done(found);
+          return true;
+        }
+        return false;
+      },
+    });
+  }
+
+  ll64(addr: string): Promise<string> {
+    if (!/^[0-9A-Fa-f]{16}$/.test(addr)) {
+      return Promise.reject(new HemsError('INPUT_INVALID', `SKLL64 needs 16 hex digits, got "${addr}"`));
+    }
+    const line = `SKLL64 ${addr.toUpperCase()}`;
+    return this.exec<string>({
+      name: 'SKLL64',
+      bytes: ascii(`${line}\r\n`),
+      trace: line,
+      timeoutMs: this.timeouts.command,
+      awaiting: 'an IPv6 address line',
+      handle: (f, done, fail) => {
+        const s = statusOf(f);
+        if (s && !s.ok) {
+          fail(failError('SKLL64', s.er));
+          return true;
+        }
+        // SKLL64 answers with the address alone, no OK (§A.3).
+        if (f.type === 'line' && IPV6_RE.test(f.text.trim())) {
+          done(f.text.trim().toUpperCase());
+          return true;
+        }
+        return false;
+      },
+    });
+  }
+
+  async join(ipv6: string): Promise<void> {
+    checkIpv6(ipv6);
+    const line = `SKJOIN ${ipv6.toUpperCase()}`;
+    let okSeen = false;
+    await this.exec<void>({
+      name: 'SKJOIN',
+      bytes: ascii(`${line}\r\n`),
+      trace: line,
+      timeoutMs: this.timeouts.join,
+      awaiting: 'EVENT 25 or 24',
+      handle: (f, done, fail) => {
+        const s = statusOf(f);
+        if (s) {
+          if (!s.ok) fail(failError('SKJOIN', s.er));
+          else okSeen = true;
+          return true;
+        }
+        if (!okSeen || f.type !== 'event') return false;
+        if (f.num === 0x25) {
+          done();
+          return true;
+        }
+        if (f.num === 0x24) {
+          fail(new HemsError('PANA_JOIN_FAILED', 'PANA authentication failed (EVENT 24)', { ipv6 }));
+          return true;
+        }
+        return false;
+      },
+    });
+  }
+
+  async sendTo(ipv6: string, payload: Uint8Array): Promise<number> {
+    checkIpv6(ipv6);
+    if (payload.length < 1 || payload.length > 0x4d0) {
+      throw new HemsError('INPUT_INVALID', `SKSENDTO payload must be 1–1232 bytes, got ${payload.length}`);
+    }
+    return this.withEditionFallback(() => this.sendOnce(ipv6.toUpperCase(), payload));
+  }
+
+  private sendOnce(ipv6: string, payload: Uint8Array): Promise<number> {
+    const header = sendToHeader(this.current.edition, ipv6, payload.length);
+    const bytes = new Uint8Array(header.length + payload.length);
+    bytes.set(ascii(header), 0);
+    bytes.set(payload, header.length);
+    let okSeen = false;
+    let result: number | null = null;
+    return this.exec<number>({
+      name: 'SKSENDTO',
+      bytes,
+      trace: `${header}${toHex(payload)}`,
+      timeoutMs: this.timeouts.send,
+      awaiting: 'OK and EVENT 21',
+      handle: (f, done, fail) => {
+        const s = statusOf(f);
+        if (s) {
+          if (!s.ok) fail(failError('SKSENDTO', s.er));
+          else okSeen = true;
+        } else if (f.type === 'event' && f.num === 0x21) {
+          // PARAM 02: neighbour solicitation sent first; the final 00/01 follows (§A.5).
+          if (f.param !== 0x02) result = f.param ?? 0;
+        } else return false;
+        if (okSeen && result !== null) done(result);
+        return true;
+      },
+    });
+  }
+
+  async term(): Promise<void> {
+    let okSeen = false;
+    await this.exec<void>({
+      name: 'SKTERM',
+      bytes: ascii('SKTERM\r\n'),
+      trace: 'SKTERM',
+      timeoutMs: this.timeouts.join,
+      awaiting: 'EVENT 27 or 28',
+      handle: (f, done, fail) => {
+        const s = statusOf(f);
+        if (s) {
+          // FAIL ER10: there was no session to end (§A.4 SKTERM), which is what we wanted.
+          if (!s.ok) {
+            if (s.er === 'ER10') done();
+            else fail(failError('SKTERM', s.er));
+          } else okSeen = true;
+          return true;
+        }
+        if (okSeen && f.type === 'event' && (f.num === 0x27 || f.num === 0x28)) {
+          done();
+          return true;
+        }
+        return false;
+      },
+    });
+  }
+
+  // ---- machinery ---------------------------------------------------------------------------
+
+  /** Runs a SKSCAN/SKSENDTO form; on FAIL ER05 before the edition is confirmed, tries the other. */
+  private async withEditionFallback<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      const r = await run();
+      this.confirmEdition();
+      return r;
+    } catch (e) {
+      if (this.editionConfirmed || !isFail(e, 'ER05')) throw e;
+      const next = otherEdition(this.current.edition);
+      this.log.warn(`dongle rejected the ${this.current.edition} command form (ER05); switching to ${next}`);
+      this.current.edition = next;
+      const r = await run();
+      this.confirmEdition();
+      return r;
+    }
+  }
+
+  private confirmEdition(): void {
+    this.editionConfirmed = true;
+    this.framer.edition = this.current.edition;
+  }
+
+  /** A command answered by OK / FAIL, optionally preceded by data lines starting with `data`. */
+  private simple(line: string, data?: string): Promise<string[]> {
+    const name = line.split(' ')[0]!;
+    const lines: string[] = [];
+    return this.exec<string[]>({
+      name,
+      bytes: ascii(`${line}\r\n`),
+      trace: line,
+      timeoutMs: this.timeouts.command,
+      awaiting: 'OK',
+      handle: (f, done, fail) => {
+        const s = statusOf(f);
+        if (s) {
+          if (s.ok) done(lines);
+          else fail(failError(name, s.er));
+          return true;
+        }
+        if (data && f.type === 'line' && (f.text === data || f.text.startsWith(`${data} `))) {
+          lines.push(f.text);
+          return true;
+        }
+        return false;
+      },
+    });
+  }
+
+  /** One command in flight: the waiter is in place before the bytes are written. */
+  private exec<T>(spec: CommandSpec<T>): Promise<T> {
+    return this.serial(
+      () =>
+        new Promise<T>((resolve, reject) => {
+          if (this.closed) {
+            reject(this.closedError(spec.name));
+            return;
+          }
+          let finished = false;
+          const finish = (err: Error | null, value?: T): void => {
+            if (finished) return;
+            finished = true;
+            clearTimeout(timer);
+            this.waiter = null;
+            this.framer.expectCr(false);
+            if (err) reject(err);
+            else resolve(value as T);
+          };
+          this.waiter = {
+            handle: (f) =>
+              spec.handle(
+                f,
+                (v) => finish(null, v),
+                (e) => finish(e),
+              ),
+            fail: (e) => finish(e),
+          };
+          if (spec.crReply) this.framer.expectCr(true);
+          const timer = setTimeout(
+            () =>
+              finish(
+                new HemsError(
+                  'DONGLE_TIMEOUT',
+                  `${spec.name}: no ${spec.awaiting} from the dongle within ${spec.timeoutMs} ms`,
+                  { command: spec.name, timeoutMs: spec.timeoutMs },
+                ),
+              ),
+            spec.timeoutMs,
+          );
+          this.trace('>', spec.trace);
+          this.stream.write(spec.bytes).catch((e: unknown) => {
+            finish(
+              new HemsError('DONGLE_CLOSED', `${spec.name}: write to the dongle failed: ${String(e)}`, {
+                command: spec.name,
+              }),
+            );
+          });
+        }),
+    );
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private dispatch(frames: SkFrame[]): void {
+    for (const f of frames) {
+      this.trace('<', describeFrame(f));
+      if (f.type === 'echo' || f.type === 'blank') continue;
+      if (this.waiter?.handle(f)) continue;
+      const ev = toSkEvent(f);
+      if (ev) this.publish(ev);
+    }
+  }
+
+  private publish(ev: SkEvent): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(ev);
+      } catch (e) {
+        this.log.warn(`an SkEvent listener threw: ${String(e)}`);
+      }
+    }
+  }
+
+  private handleClose(error?: Error): void {
+    if (this.closed) return;
+    this.dispatch(this.framer.flush());
+    this.closed = true;
+    this.waiter?.fail(this.closedError('command'));
+    this.publish(error ? { kind: 'closed', error } : { kind: 'closed' });
+  }
+
+  private closedError(command: string): HemsError {
+    return new HemsError('DONGLE_CLOSED', `${command}: the connection to the dongle is closed`, { command });
+  }
+
+  private trace(dir: '>' | '<', text: string): void {
+    this.log.debug(() => redact(`${dir} ${text}`));
+  }
+}
+
+function checkIpv6(ipv6: string): void {
+  if (!IPV6_RE.test(ipv6)) throw new HemsError('INPUT_INVALID', `not a full IPv6 address: "${ipv6}"`);
+}
+
+/** Creates the SKSTACK IP command client over an opened byte stream (see api.ts SkClient). */
+export function createSkClient(stream: ByteStream, opts: SkClientOptions): SkClient {
+  return new Client(stream, opts);
+}

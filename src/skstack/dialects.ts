@@ -1,0 +1,88 @@
+import type { DongleModel, Edition, PayloadFormat } from './api.js';
+
+/** Whether a model answers ROPT (protocol.md §A.4 WOPT/ROPT, §A.8). */
+export type RoptSupport = 'yes' | 'no' | 'unknown';
+
+/** One dongle family's dialect of SKSTACK IP (protocol.md §A.1, §A.8). */
+export interface Dialect {
+  edition: Edition;
+  /** SKSCAN and SKSENDTO take a SIDE argument (dual-stack). */
+  sideArgument: boolean;
+  /** EVENT lines carry SIDE after the sender address. */
+  eventSide: boolean;
+  /** ERXUDP field counts this model prints (the framer tolerates all of 9/10/11 anyway). */
+  erxudpFields: readonly number[];
+  /** ERXUDP data format out of the box. */
+  defaultPayload: PayloadFormat;
+  ropt: RoptSupport;
+}
+
+const SINGLE_HOP = {
+  edition: 'single-hop',
+  sideArgument: false,
+  eventSide: false,
+  erxudpFields: [9],
+} as const;
+const DUAL_STACK = {
+  edition: 'dual-stack',
+  sideArgument: true,
+  eventSide: true,
+  erxudpFields: [10, 11],
+} as const;
+
+export const DIALECTS: Readonly<Record<Exclude<DongleModel, 'auto'>, Dialect>> = {
+  BP35A1: { ...SINGLE_HOP, defaultPayload: 'binary', ropt: 'yes' },
+  // IPS prints hex; whether it answers ROPT is unknown (§A.4), so ROPT is tried and FAIL ER04 tolerated.
+  'RL7023-IPS': { ...SINGLE_HOP, defaultPayload: 'hex', ropt: 'unknown' },
+  BP35C0: { ...DUAL_STACK, defaultPayload: 'binary', ropt: 'yes' },
+  BP35C2: { ...DUAL_STACK, defaultPayload: 'binary', ropt: 'yes' },
+  'RS-WSUHA-P': { ...DUAL_STACK, defaultPayload: 'binary', ropt: 'yes' },
+  // DSS answers ROPT with FAIL ER04 and prints hex only; 10-field ERXUDP.
+  'RL7023-DSS': { ...DUAL_STACK, erxudpFields: [10], defaultPayload: 'hex', ropt: 'no' },
+};
+
+/** Dialect used for `auto` until detection settles the edition. */
+export function dialectFor(model: DongleModel, edition: Edition = 'single-hop'): Dialect {
+  if (model !== 'auto') return DIALECTS[model];
+  return edition === 'single-hop'
+    ? { ...SINGLE_HOP, defaultPayload: 'binary', ropt: 'unknown' }
+    : { ...DUAL_STACK, defaultPayload: 'binary', ropt: 'unknown' };
+}
+
+export function otherEdition(e: Edition): Edition {
+  return e === 'single-hop' ? 'dual-stack' : 'single-hop';
+}
+
+/** `SKSCAN 2 FFFFFFFF <duration> [0]` — mode 2 (with pairing-ID IE), all channels, side B. */
+export function scanCommand(edition: Edition, duration: number): string {
+  const d = duration.toString(16).toUpperCase();
+  return edition === 'dual-stack' ? `SKSCAN 2 FFFFFFFF ${d} 0` : `SKSCAN 2 FFFFFFFF ${d}`;
+}
+
+/**
+ * The SKSENDTO text header, ending with the space after the 4-digit upper-case DATALEN; the raw
+ * payload follows it in the same write, with no CRLF (§A.4 SKSENDTO). Handle 1, port 0E1A, SEC 1.
+ */
+export function sendToHeader(edition: Edition, ipv6: string, length: number): string {
+  const len = length.toString(16).toUpperCase().padStart(4, '0');
+  const side = edition === 'dual-stack' ? '0 ' : '';
+  return `SKSENDTO 1 ${ipv6} 0E1A 1 ${side}${len} `;
+}
+
+/** Estimated SKSCAN time in ms over all 28 channels: 0.01 s × (2^d + 1) each (§A.4 SKSCAN). */
+export function scanDurationMs(duration: number): number {
+  return Math.ceil(28 * 10 * (2 ** duration + 1));
+}
+
+/**
+ * Edition guess from `EINFO` (momonga's heuristic, §A.1, unverified): the 6th token is ADDR16
+ * `FFFE` on single-hop modules and `0`/`1` on dual-stack ones. Null when it says nothing.
+ */
+export function editionFromEinfo(line: string): Edition | null {
+  const tok = line.trim().split(/\s+/);
+  const sixth = tok[5];
+  if (tok[0] !== 'EINFO' || sixth === undefined) return null;
+  if (sixth.toUpperCase() === 'FFFE') return 'single-hop';
+  if (sixth === '0' || sixth === '1') return 'dual-stack';
+  return null;
+}

@@ -1,0 +1,60 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Polls `cond` until true or the deadline passes. */
+export async function waitFor(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export interface Socat {
+  proc: ChildProcess;
+  /** Kills socat and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts socat with two addresses and waits until it reports its transfer loop running and every
+ * `links` path exists. Opening the PTY earlier races socat's own `raw` setup, which can leave
+ * VMIN=0 and make serialport spin on zero-byte reads.
+ */
+export async function startSocat(a: string, b: string, links: string[]): Promise<Socat> {
+  const proc = spawn('socat', ['-d', '-d', a, b], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  let exited = false;
+  proc.on('exit', () => {
+    exited = true;
+  });
+  try {
+    await waitFor(
+      () => exited || (stderr.includes('starting data transfer loop') && links.every((l) => existsSync(l))),
+      5000,
+      'socat ready',
+    );
+  } catch (e) {
+    proc.kill();
+    throw e;
+  }
+  if (exited) throw new Error(`socat exited: ${stderr}`);
+  return {
+    proc,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited || proc.exitCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'hems-transport-'));
+}
