@@ -1,0 +1,88 @@
+/**
+ * Benchmarks of the B-route session against the emulator (not a test; `npm run bench`).
+ *   node --import tsx bench/run.ts [--scale 0.1] [--dongle BP35A1] [--readings 100]
+ * Prints SKSENDTO per steady-state reading, seconds to the first reading with and without a
+ * cached scan (at --scale × realistic latency), CPU ms per reading and RSS after N readings
+ * (at a tiny latency, so the loop measures our code rather than the emulated radio).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createMeterSession } from '../src/broute/session.js';
+import { EMULATED_DONGLES, type EmulatedDongle, Emulator } from '../src/emulator/index.js';
+import { silentLogger } from '../src/log.js';
+import { createSkClient } from '../src/skstack/client.js';
+
+const { values } = parseArgs({
+  options: {
+    scale: { type: 'string', default: '1' },
+    dongle: { type: 'string', default: 'BP35A1' },
+    readings: { type: 'string', default: '100' },
+  },
+});
+const scale = Number(values.scale);
+const readings = Number(values.readings);
+const dongle = values.dongle as EmulatedDongle;
+if (!(scale >= 0) || !(readings > 0) || !EMULATED_DONGLES.includes(dongle)) {
+  console.error('usage: bench/run.ts [--scale N>=0] [--dongle MODEL] [--readings N>0]');
+  process.exit(2);
+}
+
+const ID = '00112233445566778899AABBCCDDEEFF';
+const PASSWORD = 'ABCDEFGHIJKL';
+
+function rig(dir: string, latencyScale: number) {
+  const emu = new Emulator({ dongle, latencyScale, routeBId: ID, password: PASSWORD, faults: {} });
+  const session = createMeterSession({
+    openStream: async () => emu.attach(),
+    createClient: (stream, o) => createSkClient(stream, { ...o, drainMs: Math.round(500 * latencyScale) }),
+    model: dongle,
+    routeBId: ID,
+    password: PASSWORD,
+    stateDir: dir,
+    timezone: 'Asia/Tokyo',
+    logger: silentLogger,
+  });
+  return { emu, session };
+}
+
+async function timeToFirstReading(dir: string): Promise<{ seconds: number; scans: number }> {
+  const { emu, session } = rig(dir, scale);
+  const t0 = performance.now();
+  await session.read();
+  const seconds = (performance.now() - t0) / 1000;
+  await session.close();
+  await emu.close();
+  return { seconds, scans: emu.counters.scans };
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'hems-bench-'));
+try {
+  console.log(`dongle ${dongle}, latency scale ${scale}`);
+  const cold = await timeToFirstReading(dir);
+  console.log(`first reading, no scan cache:   ${cold.seconds.toFixed(2)} s (${cold.scans} scan(s))`);
+  const warm = await timeToFirstReading(dir);
+  console.log(`first reading, cached scan:     ${warm.seconds.toFixed(2)} s (${warm.scans} scan(s))`);
+
+  const { emu, session } = rig(dir, 0.001);
+  await session.read();
+  await session.read();
+  const sends0 = emu.counters.sendTo;
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  for (let i = 0; i < readings; i++) await session.read();
+  const cpu = process.cpuUsage(cpu0);
+  const wall = performance.now() - wall0;
+  const sendsPer = (emu.counters.sendTo - sends0) / readings;
+  console.log(`SKSENDTO per steady-state reading: ${sendsPer.toFixed(2)}`);
+  console.log(`CPU per reading:                ${((cpu.user + cpu.system) / 1000 / readings).toFixed(2)} ms`);
+  console.log(`wall per reading (scale 0.001): ${(wall / readings).toFixed(1)} ms`);
+  console.log(
+    `RSS after ${readings} readings:        ${(process.memoryUsage().rss / 2 ** 20).toFixed(1)} MiB`,
+  );
+  await session.close();
+  await emu.close();
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,77 @@
+import type { Logger } from '../log.js';
+import type { DongleModel, SkClient, SkTimeouts } from '../skstack/api.js';
+import type { ByteStream } from '../transport/types.js';
+
+/**
+ * Named bounds of the session (ms unless the name says count). Tests shrink them; the
+ * defaults follow protocol.md §D.2 (responses take 1–4 s, EVENT 24 ≈ 40 s, re-auth seconds).
+ */
+export interface SessionTimeouts {
+  /** SKSENDTO → matching ERXUDP. */
+  response: number;
+  /** Extra sends (each with a fresh TID) after a missing response. */
+  resends: number;
+  /** Wait after EVENT 21 param 01 before sending again. */
+  sendFailDelay: number;
+  /** Consecutive missing responses after which the port and session are reopened. */
+  reopenAfterMisses: number;
+  /** Capped exponential backoff between failed joins. */
+  joinBackoffBase: number;
+  joinBackoffMax: number;
+  /** Joins tried within one read() before it gives up with PANA_JOIN_FAILED. */
+  joinAttempts: number;
+  /** Consecutive join failures with a cached PAN after which it is dropped and rescanned. */
+  rescanAfterJoinFailures: number;
+  /** Capped exponential backoff between attempts to reopen the port. */
+  reopenBackoffBase: number;
+  reopenBackoffMax: number;
+  /** openStream attempts within one read(). */
+  reopenAttempts: number;
+  /** Longest a read() waits for EVENT 25 after 29, or EVENT 33 after 32. */
+  gate: number;
+  /** close(): longest wait for SKTERM. */
+  term: number;
+}
+
+export const DEFAULT_SESSION_TIMEOUTS: SessionTimeouts = {
+  response: 8_000,
+  resends: 2,
+  sendFailDelay: 3_000,
+  reopenAfterMisses: 6,
+  joinBackoffBase: 5_000,
+  joinBackoffMax: 120_000,
+  joinAttempts: 3,
+  rescanAfterJoinFailures: 2,
+  reopenBackoffBase: 1_000,
+  reopenBackoffMax: 30_000,
+  reopenAttempts: 6,
+  gate: 90_000,
+  term: 5_000,
+};
+
+/** SKSCAN durations tried in order until a meter answers (protocol.md §A.4, §D.4). */
+export const DEFAULT_SCAN_DURATIONS: readonly number[] = [5, 6, 7, 8];
+
+export type CreateClient = (
+  stream: ByteStream,
+  opts: { model: DongleModel; timeouts?: Partial<SkTimeouts>; logger?: Logger },
+) => SkClient;
+
+export interface MeterSessionOptions {
+  openStream: () => Promise<ByteStream>;
+  model: DongleModel;
+  routeBId: string;
+  password: string;
+  /** Given (--meter-*): skip the scan and the scan cache. */
+  meter?: { channel?: number; panId?: number; ipv6?: string };
+  stateDir: string;
+  /** IANA zone of the meter's wall clock (EA times). */
+  timezone: string;
+  timeouts?: Partial<SessionTimeouts>;
+  skTimeouts?: Partial<SkTimeouts>;
+  scanDurations?: readonly number[];
+  logger: Logger;
+  clock?: () => number;
+  /** The SKSTACK client factory (default: skstack/client.ts). */
+  createClient?: CreateClient;
+}

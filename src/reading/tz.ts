@@ -1,0 +1,80 @@
+/** Wall-clock fields of an instant in a named IANA time zone (Intl only, no tz library). */
+export interface WallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+/** The wall time at `ms` in `tz`. Throws RangeError for an unknown zone. */
+export function utcToWallTime(ms: number, tz: string): WallTime {
+  const out: WallTime = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+  for (const p of formatter(tz).formatToParts(new Date(ms))) {
+    if (p.type in out) out[p.type as keyof WallTime] = Number(p.value);
+  }
+  return out;
+}
+
+/** Offset of `tz` from UTC at instant `ms`, in milliseconds (positive east of Greenwich). */
+function offsetAt(ms: number, tz: string): number {
+  const w = utcToWallTime(ms, tz);
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
+}
+
+/**
+ * The UTC instant of a local wall time in `tz`. For a wall time skipped by a DST jump the
+ * result is shifted forward by the gap; for a repeated one the earlier instant is chosen.
+ */
+export function localWallTimeToUtc(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  tz: string,
+): number {
+  const naive = Date.UTC(year, month - 1, day, hour, minute, second);
+  const first = naive - offsetAt(naive, tz);
+  const second_ = naive - offsetAt(first, tz);
+  if (first === second_) {
+    // Repeated hour: an earlier instant with a larger offset may map to the same wall time.
+    const earlier = naive - offsetAt(first - 3_600_000, tz);
+    if (earlier < first && offsetAt(earlier, tz) === naive - earlier) return earlier;
+    return first;
+  }
+  return offsetAt(second_, tz) === naive - second_ ? second_ : Math.max(first, second_);
+}
+
+/** True when `tz` is a zone Intl knows. */
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    formatter(tz);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,258 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MeterSessionOptions } from '../../src/broute/options.js';
+import { createMeterSession, type MeterSession } from '../../src/broute/session.js';
+import { runScan } from '../../src/cli/scan.js';
+import { EMULATED_DONGLES, Emulator, type MeterOptions } from '../../src/emulator/index.js';
+import { isHemsError } from '../../src/errors.js';
+import { silentLogger } from '../../src/log.js';
+import { toKwh } from '../../src/reading/energy.js';
+import { createSkClient } from '../../src/skstack/client.js';
+
+const ID = '00112233445566778899AABBCCDDEEFF';
+const PASSWORD = 'ABCDEFGHIJKL';
+const START = Date.UTC(2026, 4, 20, 5, 10, 7); // 14:10:07 JST
+
+interface Rig {
+  emu: Emulator;
+  session: MeterSession;
+  dir: string;
+  now: { ms: number };
+}
+
+const open: Rig[] = [];
+
+afterEach(async () => {
+  for (const r of open.splice(0)) {
+    await r.session.close();
+    await r.emu.close();
+  }
+});
+
+async function rig(
+  dongle: (typeof EMULATED_DONGLES)[number],
+  over: {
+    dir?: string;
+    meter?: Partial<MeterOptions>;
+    password?: string;
+    session?: Partial<MeterSessionOptions>;
+  } = {},
+): Promise<Rig> {
+  const now = { ms: START };
+  const dir = over.dir ?? (await mkdtemp(join(tmpdir(), 'hems-emu-')));
+  const emu = new Emulator({
+    dongle,
+    latencyScale: 0,
+    clock: () => now.ms,
+    timezone: 'Asia/Tokyo',
+    routeBId: ID,
+    password: PASSWORD,
+    meter: over.meter ?? {},
+    faults: {},
+  });
+  const session = createMeterSession({
+    openStream: async () => emu.attach(),
+    createClient: (stream, o) => createSkClient(stream, { ...o, drainMs: 0 }),
+    model: dongle,
+    routeBId: ID,
+    password: over.password ?? PASSWORD,
+    stateDir: dir,
+    timezone: 'Asia/Tokyo',
+    timeouts: {
+      response: 300,
+      sendFailDelay: 5,
+      joinBackoffBase: 5,
+      joinBackoffMax: 20,
+      reopenBackoffBase: 5,
+      reopenBackoffMax: 20,
+      gate: 3_000,
+      term: 300,
+    },
+    skTimeouts: { command: 1_000, scanGrace: 1_000, join: 3_000, send: 1_000 },
+    logger: silentLogger,
+    clock: () => now.ms,
+    ...over.session,
+  });
+  const r = { emu, session, dir, now };
+  open.push(r);
+  return r;
+}
+
+async function until(cond: () => boolean, ms = 3_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((res) => setTimeout(res, 2));
+  }
+}
+
+describe.each(EMULATED_DONGLES)('meter session against the emulator (%s)', (dongle) => {
+  it('cold start scans once; the reading matches the meter model; steady state is 1 SKSENDTO', async () => {
+    const r = await rig(dongle);
+    const env = await r.session.read();
+    expect(r.emu.counters.scans).toBe(1);
+    const m = r.emu.meter;
+    expect(env.meter).toBe(m.options.mac);
+    expect(env.reading.cumulative_power_kwh).toBe(toKwh(m.counterAt(START), 1, 0x01));
+    const fixed = m.lastFixedTime(START);
+    expect(env.reading.historical_timestamp).toBe(`${new Date(fixed).toISOString().slice(0, 19)}+00:00`);
+    expect(env.reading.historical_cumulative_power_kwh).toBe(toKwh(m.counterAt(fixed), 1, 0x01));
+    expect(env.reading.recent_30min_timestamp).toBe(env.reading.historical_timestamp);
+    expect(env.reading.recent_30min_consumption_kwh).toBe(
+      toKwh(m.counterAt(fixed) - m.counterAt(fixed - 1_800_000), 1, 0x01),
+    );
+    expect(env.reading.current_t_a).toBeNull();
+    const sends = r.emu.counters.sendTo;
+    r.now.ms += 60_000;
+    await r.session.read();
+    r.now.ms += 60_000;
+    await r.session.read();
+    expect(r.emu.counters.sendTo - sends).toBe(2);
+  });
+
+  it('warm start uses the cached scan', async () => {
+    const first = await rig(dongle);
+    await first.session.read();
+    const r = await rig(dongle, { dir: first.dir });
+    const env = await r.session.read();
+    expect(r.emu.counters.scans).toBe(0);
+    expect(env.reading.instant_power_w).toEqual(expect.any(Number));
+  });
+
+  it('survives a failed join, EVENT 29 (both ways), 26 and dropped responses', async () => {
+    const r = await rig(dongle);
+    r.emu.faults.joinFailures = 1;
+    await r.session.read();
+    expect(r.emu.counters.joins).toBe(2);
+    r.emu.expireSession({ autoReauth: true });
+    await r.session.read();
+    r.emu.expireSession({ autoReauth: false });
+    await r.session.read();
+    r.emu.terminateSession();
+    await r.session.read();
+    r.emu.faults.dropResponses = 1;
+    const env = await r.session.read();
+    expect(env.reading.cumulative_power_kwh).toEqual(expect.any(Number));
+    const c = r.session.status().counters;
+    expect(c.timeouts).toBe(1);
+    expect(c.rejoins).toBe(2); // 29→24 and 26; 29→25 needs none
+    expect(c.readings).toBe(5);
+  });
+
+  it('ignores stray traffic (PANA, other senders, INF, junk) around its replies', async () => {
+    const r = await rig(dongle);
+    r.emu.faults.strayTraffic = true;
+    r.emu.faults.garbage = true;
+    const env = await r.session.read();
+    expect(env.reading.cumulative_power_kwh).toBe(toKwh(r.emu.meter.counterAt(START), 1, 0x01));
+    r.now.ms += 60_000;
+    const again = await r.session.read();
+    expect(again.reading.cumulative_power_kwh).toBe(toKwh(r.emu.meter.counterAt(r.now.ms), 1, 0x01));
+  });
+
+  it('pauses on the TX limit (32) until released (33)', async () => {
+    const r = await rig(dongle);
+    await r.session.read();
+    r.emu.faults.txLimit = true;
+    const p = r.session.read();
+    await until(() => r.session.status().state === 'paused');
+    const sends = r.emu.counters.sendTo;
+    r.emu.faults.txLimit = false;
+    await p;
+    expect(r.emu.counters.sendTo).toBeGreaterThan(sends);
+    expect(r.session.status().counters.txLimitPauses).toBe(1);
+  });
+
+  it('reopens after an unplug without a restart', async () => {
+    const r = await rig(dongle);
+    await r.session.read();
+    r.emu.unplug();
+    const env = await r.session.read();
+    expect(env.reading.instant_power_w).toEqual(expect.any(Number));
+    expect(r.session.status().counters.reopens).toBe(1);
+  });
+
+  it('splits batches for a meter limited to 3 EPCs per Get', async () => {
+    const r = await rig(dongle, { meter: { maxPropsPerGet: 3, solar: true, phases: 3 } });
+    const env = await r.session.read();
+    expect(env.reading.current_t_a).toEqual(expect.any(Number));
+    expect(env.extras.cumulative_reverse_kwh).toEqual(expect.any(Number));
+    const sends = r.emu.counters.sendTo;
+    await r.session.read();
+    expect(r.emu.counters.sendTo - sends).toBe(2);
+  });
+
+  it('scales by D3 and E1 and defaults D3 to 1 when the meter lacks it', async () => {
+    const r = await rig(dongle, { meter: { coefficient: 10, unitCode: 0x02, digits: 8 } });
+    const env = await r.session.read();
+    expect(env.reading.cumulative_power_kwh).toBe(toKwh(r.emu.meter.counterAt(START), 10, 0x02));
+    const noD3 = await rig(dongle, { meter: { hasD3: false, unitCode: 0x00 } });
+    const env2 = await noD3.session.read();
+    expect(env2.reading.cumulative_power_kwh).toBe(noD3.emu.meter.counterAt(START));
+  });
+
+  it('reports a wrong password as a clear error after bounded retries', async () => {
+    const r = await rig(dongle, { password: 'WRONGWRONG12' });
+    const err = await r.session.read().catch((e: unknown) => e);
+    expect(isHemsError(err, 'PANA_JOIN_FAILED')).toBe(true);
+    expect(r.emu.counters.joins).toBe(3);
+  });
+});
+
+describe('runScan', () => {
+  it('lists the meters found, saves the best and retries with longer durations', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hems-scan-'));
+    const emu = new Emulator({
+      dongle: 'BP35C2',
+      latencyScale: 0,
+      routeBId: ID,
+      password: PASSWORD,
+      faults: { scanMisses: 1 },
+    });
+    try {
+      const found = await runScan({
+        openStream: async () => emu.attach(),
+        createClient: (stream, o) => createSkClient(stream, { ...o, drainMs: 0 }),
+        model: 'BP35C2',
+        routeBId: ID,
+        stateDir: dir,
+        timezone: 'Asia/Tokyo',
+        durations: [4, 5],
+        skTimeouts: { command: 1_000, scanGrace: 1_000 },
+        logger: silentLogger,
+      });
+      expect(found.map((p) => p.addr)).toEqual([emu.meter.options.mac]);
+      expect(emu.counters.scans).toBe(2);
+      const saved = JSON.parse(await readFile(join(dir, 'scan.json'), 'utf8'));
+      expect(saved).toMatchObject({
+        addr: emu.meter.options.mac,
+        channel: emu.meter.options.channel,
+        panId: emu.meter.options.panId,
+      });
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('fails with SCAN_NOTHING_FOUND when no duration finds a meter', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hems-scan-'));
+    const emu = new Emulator({ dongle: 'BP35A1', latencyScale: 0, routeBId: ID, faults: { scanMisses: 5 } });
+    try {
+      const err = await runScan({
+        openStream: async () => emu.attach(),
+        createClient: (stream, o) => createSkClient(stream, { ...o, drainMs: 0 }),
+        model: 'BP35A1',
+        routeBId: ID,
+        stateDir: dir,
+        timezone: 'Asia/Tokyo',
+        durations: [4, 5],
+        logger: silentLogger,
+      }).catch((e: unknown) => e);
+      expect(isHemsError(err, 'SCAN_NOTHING_FOUND')).toBe(true);
+    } finally {
+      await emu.close();
+    }
+  });
+});
