@@ -1,0 +1,197 @@
+/**
+ * History backfill, orchestration: finds the half hours the store lacks, reads them from the
+ * meter's day history a few days per cycle (each day = SetC E5 + Get E2, protocol.md §B.3),
+ * and submits them as `backfill: true` records, oldest first.
+ */
+import { HemsError } from '../errors.js';
+import type { Logger } from '../log.js';
+import {
+  addDays,
+  buildBackfill,
+  type DayPlan,
+  DEFAULT_BACKFILL_DAYS,
+  daySlots,
+  type HistoryConstants,
+  localDate,
+  MAX_HISTORY_DAY,
+  planBackfill,
+  type RawAt,
+} from '../reading/backfill.js';
+import type { Envelope } from '../reading/record.js';
+import type { Clock } from './clock.js';
+
+/** What the backfiller needs from the B-route session (the lead implements it there). */
+export interface HistoryAccess {
+  /** The meter's address once joined, else null (then a cycle does nothing). */
+  meter(): string | null;
+  /** D3 (1 when unsupported), E1 as kWh per count, D7; null until read. */
+  constants(): HistoryConstants | null;
+  /** SetC E5 = day, then Get E2; resolves with the echoed day and its 48 slots (null = no data). */
+  readHistoryDay(day: number, signal?: AbortSignal): Promise<{ day: number; raw: (number | null)[] }>;
+}
+
+/** The part of the store the backfiller reads. */
+export interface BackfillStore {
+  query(opts: { since?: number; until?: number }): Envelope[];
+}
+
+export interface BackfillerOptions {
+  access: HistoryAccess;
+  store: BackfillStore;
+  /** Stores and delivers one record (the run loop's delivery). */
+  submit(env: Envelope): Promise<void>;
+  timezone: string;
+  /** Default 7; 0 disables. */
+  backfillDays?: number;
+  /** Day histories read per cycle (bounded radio work; default 1). */
+  maxDaysPerCycle?: number;
+  logger: Logger;
+  clock: Pick<Clock, 'now'>;
+  /** A slot the meter has no data for is asked again after this long, while it is recent. */
+  retryMs?: number;
+  /** A slot older than this when the meter had no data for it is given up (for this process). */
+  giveUpAfterMs?: number;
+}
+
+export interface CycleResult {
+  /** Records submitted in this cycle. */
+  slots: number;
+  /** Nothing left to read now. */
+  done: boolean;
+}
+
+export interface Backfiller {
+  runCycle(signal?: AbortSignal): Promise<CycleResult>;
+}
+
+const DAY_MS = 86_400_000;
+const HALF_HOUR_MS = 1_800_000;
+
+/** The slot times (UTC ms) a stored record covers for `meter`. */
+function coveredSlots(env: Envelope, meter: string): number[] {
+  if (env.meter !== null && env.meter !== meter) return [];
+  const t = env.reading.recent_30min_timestamp;
+  const ms = t === null ? Number.NaN : Date.parse(t);
+  return Number.isFinite(ms) ? [ms] : [];
+}
+
+export function createBackfiller(o: BackfillerOptions): Backfiller {
+  const days = Math.min(o.backfillDays ?? DEFAULT_BACKFILL_DAYS, MAX_HISTORY_DAY);
+  const perCycle = Math.max(1, Math.floor(o.maxDaysPerCycle ?? 1));
+  const retryMs = o.retryMs ?? 10 * 60_000;
+  const giveUpAfterMs = o.giveUpAfterMs ?? 2 * 3_600_000;
+  const log = o.logger.child('backfill');
+  /** Counters seen in fetched days, by slot time: predecessors of a next day's slot 0. */
+  const rawBySlot = new Map<number, number>();
+  /** Slots without data: given up (Infinity) or asked again after the stored time. */
+  const skipUntil = new Map<number, number>();
+  let meterSeen: string | null = null;
+
+  const have = (meter: string, now: number): Set<number> => {
+    const since = now - (days + 1) * DAY_MS;
+    const out = new Set<number>();
+    for (const env of o.store.query({ since })) for (const ms of coveredSlots(env, meter)) out.add(ms);
+    for (const [ms, until] of skipUntil) if (now < until) out.add(ms);
+    return out;
+  };
+
+  const plan = (meter: string, now: number): DayPlan[] =>
+    planBackfill({ now, timezone: o.timezone, backfillDays: days, have: have(meter, now) });
+
+  /** Days to read this cycle, oldest first; an extra older day when only it knows slot 0's predecessor. */
+  const fetchList = (plans: DayPlan[]): { day: number; plan: DayPlan | null }[] => {
+    const out: { day: number; plan: DayPlan | null }[] = [];
+    const first = plans[0];
+    if (first) {
+      const firstOfDay = daySlots(first.date, o.timezone)[0];
+      const wantsFirst = first.slots[0]?.index === firstOfDay?.index;
+      const before = (firstOfDay?.atMs ?? 0) - HALF_HOUR_MS;
+      if (wantsFirst && !rawBySlot.has(before) && first.day + 1 <= MAX_HISTORY_DAY) {
+        out.push({ day: first.day + 1, plan: null });
+      }
+    }
+    for (const p of plans) out.push({ day: p.day, plan: p });
+    return out.slice(0, perCycle);
+  };
+
+  const read = async (day: number, signal?: AbortSignal): Promise<(number | null)[]> => {
+    const res = await o.access.readHistoryDay(day, signal);
+    if (res.day !== day || res.raw.length !== 48) {
+      throw new HemsError('METER_BAD_RESPONSE', `the meter answered history day ${res.day} for day ${day}`, {
+        asked: day,
+        got: res.day,
+      });
+    }
+    return res.raw;
+  };
+
+  const remember = (date: DayPlan['date'], raw: readonly (number | null)[], now: number): void => {
+    for (const s of daySlots(date, o.timezone)) {
+      const v = raw[s.index];
+      if (v !== null && v !== undefined) rawBySlot.set(s.atMs, v);
+    }
+    const oldest = now - (days + 2) * DAY_MS;
+    for (const ms of rawBySlot.keys()) if (ms < oldest) rawBySlot.delete(ms);
+  };
+
+  return {
+    async runCycle(signal) {
+      if (days <= 0) return { slots: 0, done: true };
+      const meter = o.access.meter();
+      const constants = o.access.constants();
+      if (meter === null || constants === null) return { slots: 0, done: false };
+      if (meter !== meterSeen) {
+        meterSeen = meter;
+        rawBySlot.clear();
+        skipUntil.clear();
+      }
+      const now = o.clock.now();
+      const today = localDate(now, o.timezone);
+      const plans = plan(meter, now);
+      if (plans.length === 0) return { slots: 0, done: true };
+      let submitted = 0;
+      for (const item of fetchList(plans)) {
+        if (signal?.aborted) break;
+        const raw = await read(item.day, signal);
+        // Past local midnight, day indices name other dates: drop the answer, re-plan next cycle.
+        if (!sameDate(localDate(o.clock.now(), o.timezone), today)) {
+          log.debug('local midnight passed during a history read; planning again next cycle');
+          return { slots: submitted, done: false };
+        }
+        remember(item.plan ? item.plan.date : addDays(plans[0]!.date, -1), raw, now);
+        if (!item.plan) continue;
+        const firstOfDay = daySlots(item.plan.date, o.timezone)[0];
+        const prevMs = (firstOfDay?.atMs ?? 0) - HALF_HOUR_MS;
+        const prevRaw = rawBySlot.get(prevMs);
+        const previous: RawAt | null = prevRaw === undefined ? null : { atMs: prevMs, raw: prevRaw };
+        const envs = buildBackfill({
+          meter,
+          timezone: o.timezone,
+          plan: item.plan,
+          raw,
+          constants,
+          previous,
+        });
+        const built = new Set(envs.map((e) => Date.parse(e.reading.timestamp)));
+        for (const s of item.plan.slots) {
+          if (built.has(s.atMs)) continue;
+          skipUntil.set(s.atMs, now - s.atMs > giveUpAfterMs ? Number.POSITIVE_INFINITY : now + retryMs);
+        }
+        for (const env of envs) {
+          await o.submit(env);
+          submitted++;
+        }
+        log.info(`backfilled ${envs.length} half-hour slot(s) of day ${item.day}`, {
+          day: item.day,
+          slots: envs.length,
+          missing: item.plan.slots.length - envs.length,
+        });
+      }
+      return { slots: submitted, done: plan(meter, o.clock.now()).length === 0 };
+    },
+  };
+}
+
+function sameDate(a: DayPlan['date'], b: DayPlan['date']): boolean {
+  return a.year === b.year && a.month === b.month && a.day === b.day;
+}
