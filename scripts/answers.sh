@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Settings for the service: validation, interactive prompts and non-interactive collection.
+# Every answer lives in a shell variable named like its .env key (SERIAL_PORT, B_ROUTE_ID, ...),
+# so the environment, command-line flags and an existing .env all feed the same names.
+# Sourced, never run.
+# shellcheck disable=SC2034 # answers are read by the sourcing script
+
+OUTPUT_CHOICES='file webhook gcloud mqtt stdout'
+
+# Optional keys passed through from the environment (or kept from the old .env) when set.
+PASSTHROUGH_KEYS=(WISUN_DONGLE WEBHOOK_TOKEN WEBHOOK_SECRET WEBHOOK_HEADERS MQTT_TOPIC_PREFIX
+  MQTT_USERNAME MQTT_PASSWORD HEMS_HTTP)
+
+# --- validators: print nothing and succeed, or print one problem and fail -------------------
+
+check_serial_port() {
+  case $1 in
+  sim) ;;
+  tcp://?*:[0-9]*) [[ $1 =~ ^tcp://[^/[:space:]]+:[0-9]+$ ]] || echo "must look like tcp://host:port" ;;
+  /dev/?*) ;;
+  '') echo "is required" ;;
+  *) echo "must be a device path under /dev, tcp://host:port or sim (got: $1)" ;;
+  esac
+}
+check_serial_rate() { [[ $1 =~ ^[1-9][0-9]{0,7}$ ]] || echo "must be a number such as 115200 (got: $1)"; }
+check_b_route_id() {
+  [[ $1 =~ ^[0-9A-Za-z]{32}$ ]] || echo "must be exactly 32 letters or digits (got ${#1} characters)"
+}
+check_b_route_password() { [[ -n $1 ]] || echo "is required"; }
+check_timezone() {
+  [[ -n $1 ]] || {
+    echo "is required"
+    return
+  }
+  # The system's zoneinfo is quick to consult; Node's own ICU data is the fallback.
+  if [[ $1 != *..* && $1 != /* && -f /usr/share/zoneinfo/$1 ]]; then return; fi
+  if "$NODE" -e 'new Intl.DateTimeFormat("en", { timeZone: process.argv[1] })' "$1" 2>/dev/null; then return; fi
+  echo "is not a known time zone (e.g. Asia/Tokyo, UTC): $1"
+}
+check_outputs() {
+  local o
+  [[ -n ${1//[[:space:],]/} ]] || {
+    echo "needs at least one of: $OUTPUT_CHOICES"
+    return
+  }
+  for o in ${1//,/ }; do
+    [[ " $OUTPUT_CHOICES " == *" $o "* ]] || {
+      echo "unknown output '$o' (choose from: $OUTPUT_CHOICES)"
+      return
+    }
+  done
+}
+check_file_format() { [[ $1 =~ ^(csv|json|yaml)$ ]] || echo "must be csv, json or yaml (got: $1)"; }
+# A path the hardened service can write: absolute, and not hidden by ProtectHome=/PrivateTmp=.
+check_service_path() {
+  case $1 in
+  /home/* | /root/* | /run/user/*) echo "is hidden from the service by ProtectHome=yes: $1" ;;
+  /tmp/* | /var/tmp/*) echo "would be private to the service (PrivateTmp=yes): $1" ;;
+  /proc/* | /sys/* | /dev/* | /usr/* | /boot/* | /etc/*) echo "is not a place for data: $1" ;;
+  /*) ;;
+  *) echo "must be an absolute path (got: $1)" ;;
+  esac
+}
+check_webhook_url() { [[ $1 =~ ^https?://[^[:space:]/]+ ]] || echo "must be an http:// or https:// URL"; }
+check_gcp_project() {
+  [[ $1 =~ ^[a-z][a-z0-9-]{4,28}[a-z0-9]$ ]] ||
+    echo "must be a Google Cloud project ID (6-30 lowercase letters, digits, hyphens)"
+}
+check_gcp_topic() {
+  [[ $1 =~ ^[A-Za-z][A-Za-z0-9._~+%-]{2,254}$ && $1 != goog* ]] ||
+    echo "must be a Pub/Sub topic name (3-255 characters, starting with a letter)"
+}
+check_mqtt_url() { [[ $1 =~ ^(mqtts?|wss?)://[^[:space:]/]+ ]] || echo "must be an mqtt://, mqtts://, ws:// or wss:// URL"; }
+check_schedule() {
+  # A 5- or 6-field cron expression, or a plain number of seconds (interval mode).
+  # The app validates cron syntax fully (croner) at start; this catches typos early.
+  if [[ $1 =~ ^[0-9]+$ ]]; then
+    (($1 >= 1)) || echo "an interval must be at least 1 second"
+    return
+  fi
+  local -a fields
+  read -r -a fields <<<"$1"
+  if ((${#fields[@]} < 5 || ${#fields[@]} > 6)) || [[ $1 =~ [^0-9A-Za-z*/,?#[:space:]-] ]]; then
+    echo "must be a cron expression like '*/5 * * * *' or a number of seconds (got: $1)"
+  fi
+}
+
+# --- collection -----------------------------------------------------------------------------
+
+PROBLEMS=()
+
+# ask VAR PROMPT DEFAULT CHECK [secret]
+# Interactive: prompts until CHECK accepts (empty input takes DEFAULT). Non-interactive: takes
+# $VAR (or DEFAULT) and records a problem line when CHECK rejects it.
+ask() {
+  local var=$1 prompt=$2 default=$3 check=$4 secret=${5:-} value problem shown
+  value=${!var:-$default}
+  if ! interactive; then
+    if ! env_value_ok "$value"; then
+      problem="contains a line break"
+    else
+      problem=$($check "$value")
+    fi
+    [[ -z $problem ]] || PROBLEMS+=("$var: $problem")
+    printf -v "$var" '%s' "$value"
+    return
+  fi
+  shown=$value
+  [[ -n $secret && -n $value ]] && shown='keep current'
+  while true; do
+    local reply=
+    if [[ -n $secret ]]; then
+      IFS= read -r -s -p "$prompt${shown:+ [$shown]}: " reply || die "no answer for $var (end of input)" 2
+      printf '\n' >&2
+    else
+      IFS= read -r -p "$prompt${shown:+ [$shown]}: " reply || die "no answer for $var (end of input)" 2
+    fi
+    [[ -n $reply ]] || reply=$value
+    problem=$($check "$reply")
+    if [[ -z $problem ]]; then
+      printf -v "$var" '%s' "$reply"
+      return
+    fi
+    printf '  %s %s\n' "$prompt" "$problem" >&2
+  done
+}
+
+has_output() { [[ " ${HEMS_OUTPUT//,/ } " == *" $1 "* ]]; }
+
+# Fills every answer variable; non-interactive problems are printed one per line, exit 2.
+collect_answers() {
+  PROBLEMS=()
+  interactive && say "Settings (press Enter to keep the value in brackets):"
+  ask SERIAL_PORT "Wi-SUN dongle serial port" /dev/ttyUSB0 check_serial_port
+  ask SERIAL_RATE "Serial baud rate" 115200 check_serial_rate
+  ask B_ROUTE_ID "B-route authentication ID (32 characters)" '' check_b_route_id
+  ask B_ROUTE_PASSWORD "B-route password (input hidden)" '' check_b_route_password secret
+  interactive && say "Outputs: $OUTPUT_CHOICES (several allowed, separated by spaces)"
+  ask HEMS_OUTPUT "Output destination(s)" file check_outputs
+  HEMS_OUTPUT=$(printf '%s' "${HEMS_OUTPUT//,/ }" | tr -s '[:space:]' ' ')
+  HEMS_OUTPUT=${HEMS_OUTPUT# }
+  HEMS_OUTPUT=${HEMS_OUTPUT% }
+  if has_output file; then
+    ask FILE_FORMAT "File format (csv/json/yaml)" csv check_file_format
+    ask HEMS_FILE "Output file path" "${HEMS_STATE_DIR:-$DEFAULT_STATE_DIR}/data/hems_data.${FILE_FORMAT:-csv}" check_service_path
+  fi
+  if has_output webhook; then ask WEBHOOK_URL "Webhook URL" '' check_webhook_url; fi
+  if has_output gcloud; then
+    ask GCP_PROJECT_ID "Google Cloud project ID" '' check_gcp_project
+    ask GCP_TOPIC_NAME "Pub/Sub topic name" hems-data check_gcp_topic
+  fi
+  if has_output mqtt; then ask MQTT_URL "MQTT broker URL" '' check_mqtt_url; fi
+  ask LOCAL_TIMEZONE "Time zone" Asia/Tokyo check_timezone
+  local schedule_default='*/5 * * * *'
+  [[ ${HEMS_MODE:-} == interval ]] && schedule_default=${HEMS_INTERVAL:-300}
+  HEMS_SCHEDULE_ANSWER=${HEMS_SCHEDULE_ANSWER:-${HEMS_SCHEDULE:-}}
+  [[ ${HEMS_MODE:-} == interval ]] && HEMS_SCHEDULE_ANSWER=${HEMS_INTERVAL:-300}
+  ask HEMS_SCHEDULE_ANSWER "Schedule (cron expression, or seconds between readings)" "$schedule_default" check_schedule
+  if [[ $HEMS_SCHEDULE_ANSWER =~ ^[0-9]+$ ]]; then
+    HEMS_MODE=interval HEMS_INTERVAL=$HEMS_SCHEDULE_ANSWER HEMS_SCHEDULE=
+  else
+    HEMS_MODE=schedule HEMS_SCHEDULE=$HEMS_SCHEDULE_ANSWER HEMS_INTERVAL=
+  fi
+  HEMS_STATE_DIR=${HEMS_STATE_DIR:-$DEFAULT_STATE_DIR}
+  local problem
+  problem=$(check_service_path "$HEMS_STATE_DIR")
+  [[ -z $problem ]] || PROBLEMS+=("HEMS_STATE_DIR: $problem")
+  local k
+  for k in "${PASSTHROUGH_KEYS[@]}"; do
+    env_value_ok "${!k:-}" || PROBLEMS+=("$k: contains a line break")
+  done
+  if ((${#PROBLEMS[@]} > 0)); then
+    printf 'error: %s\n' "${PROBLEMS[@]}" >&2
+    exit 2
+  fi
+}
+
+# The .env contents as KEY VALUE pairs, in a stable order, only the keys that apply.
+answer_pairs() {
+  ENV_PAIRS=(SERIAL_PORT "$SERIAL_PORT" SERIAL_RATE "$SERIAL_RATE" B_ROUTE_ID "$B_ROUTE_ID"
+    B_ROUTE_PASSWORD "$B_ROUTE_PASSWORD" LOCAL_TIMEZONE "$LOCAL_TIMEZONE" HEMS_OUTPUT "$HEMS_OUTPUT")
+  if has_output file; then ENV_PAIRS+=(FILE_FORMAT "$FILE_FORMAT" HEMS_FILE "$HEMS_FILE"); fi
+  if has_output webhook; then ENV_PAIRS+=(WEBHOOK_URL "$WEBHOOK_URL"); fi
+  if has_output gcloud; then ENV_PAIRS+=(GCP_PROJECT_ID "$GCP_PROJECT_ID" GCP_TOPIC_NAME "$GCP_TOPIC_NAME"); fi
+  if has_output mqtt; then ENV_PAIRS+=(MQTT_URL "$MQTT_URL"); fi
+  ENV_PAIRS+=(HEMS_MODE "$HEMS_MODE")
+  if [[ $HEMS_MODE == interval ]]; then
+    ENV_PAIRS+=(HEMS_INTERVAL "$HEMS_INTERVAL")
+  else
+    ENV_PAIRS+=(HEMS_SCHEDULE "$HEMS_SCHEDULE")
+  fi
+  ENV_PAIRS+=(HEMS_STATE_DIR "$HEMS_STATE_DIR")
+  local k
+  for k in "${PASSTHROUGH_KEYS[@]}"; do
+    [[ -z ${!k:-} ]] || ENV_PAIRS+=("$k" "${!k}")
+  done
+}
+
+# Loads an existing .env as defaults for every key the environment/flags did not set.
+load_existing_answers() {
+  local file=$1 k
+  [[ -f $file ]] || return 0
+  local -A old=()
+  env_read "$file" old
+  for k in "${!old[@]}"; do
+    [[ $k =~ ^(SERIAL_|B_ROUTE_|LOCAL_TIMEZONE|FILE_FORMAT|WEBHOOK_|GCP_|MQTT_|HEMS_|WISUN_) ]] || continue
+    [[ -n ${!k+set} ]] || printf -v "$k" '%s' "${old[$k]}"
+  done
+}
