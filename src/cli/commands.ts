@@ -1,0 +1,211 @@
+/**
+ * Wiring of the commands and of the pieces other rooms provide (session, transport,
+ * emulator, store, delivery, outputs, subcommands), kept in this one file so names are
+ * fixed in one place.
+ */
+import { macToLinkLocal } from '../broute/ipv6.js';
+import { createMeterSession } from '../broute/session.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { EMULATED_DONGLES, type EmulatedDongle, Emulator } from '../emulator/index.js';
+import { HemsError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Delivery } from '../service/delivery.js';
+import type { RemoteSinkFactory } from '../service/sinks.js';
+import type { ReadingSource } from '../service/types.js';
+import { createDelivery as createOutboxDelivery } from '../sinks/delivery.js';
+import { createPubSubSink } from '../sinks/gcloud.js';
+import { createMqttSink } from '../sinks/mqtt.js';
+import type { Sink } from '../sinks/types.js';
+import { createWebhookSink } from '../sinks/webhook.js';
+import type { PanDesc } from '../skstack/api.js';
+import { openStore } from '../store/store.js';
+import type { ByteStream } from '../transport/index.js';
+import { openTransport } from '../transport/index.js';
+import { decodeInput, formatDecode } from './decode.js';
+import { runExport } from './export.js';
+import type { CliIo } from './io.js';
+import { EXIT_OK } from './io.js';
+import type { CommandHandlers, OptionBag } from './program.js';
+import { reportError } from './program.js';
+import { loggerFor, type RunWiring, runCommand } from './run.js';
+import { runScan } from './scan.js';
+import { runSimulate } from './simulate.js';
+
+function emulatedDongle(model: string): EmulatedDongle | undefined {
+  return (EMULATED_DONGLES as readonly string[]).includes(model) ? (model as EmulatedDongle) : undefined;
+}
+
+/** `--port sim`: one emulator per process (its meter keeps counting across reopens). */
+function openStreamFor(config: Config): () => Promise<ByteStream> {
+  let emu: Emulator | null = null;
+  const simulator = (): ByteStream => {
+    const dongle = emulatedDongle(config.dongle);
+    emu ??= new Emulator({ latencyScale: 0.02, timezone: config.timezone, ...(dongle ? { dongle } : {}) });
+    return emu.attach();
+  };
+  return () => openTransport(config.port, { baudRate: config.baudrate, simulator });
+}
+
+export function createSource(config: Config, logger: Logger): ReadingSource {
+  return createMeterSession({
+    openStream: openStreamFor(config),
+    model: config.dongle,
+    routeBId: config.bRouteId,
+    password: config.bRoutePassword,
+    ...(config.meter ? { meter: config.meter } : {}),
+    stateDir: config.stateDir,
+    timezone: config.timezone,
+    logger,
+  });
+}
+
+export const createRemoteSink: RemoteSinkFactory = (name, config, logger) => {
+  if (name === 'webhook' && config.webhookUrl !== null) {
+    return createWebhookSink({
+      url: config.webhookUrl,
+      token: config.webhookToken,
+      secret: config.webhookSecret,
+      headers: config.webhookHeaders,
+    });
+  }
+  if (name === 'mqtt' && config.mqttUrl !== null) {
+    return createMqttSink(
+      {
+        url: config.mqttUrl,
+        topicPrefix: config.mqttTopicPrefix,
+        ...(config.mqttUsername ? { username: config.mqttUsername } : {}),
+        ...(config.mqttPassword ? { password: config.mqttPassword } : {}),
+      },
+      logger,
+    );
+  }
+  if (name === 'gcloud' && config.gcpProject !== null && config.gcpTopic !== null) {
+    return createPubSubSink({ projectId: config.gcpProject, topic: config.gcpTopic });
+  }
+  throw new HemsError('SINK_CONFIG', `output ${name} is not available in this build yet`, { output: name });
+};
+
+/** The store-backed outbox delivery; the store lives in --state-dir. */
+export function createDelivery(args: { config: Config; sinks: Sink[]; logger: Logger }): Delivery {
+  const { config, sinks, logger } = args;
+  const store = openStore({
+    dir: config.stateDir,
+    retentionDays: config.retentionDays,
+    outboxMax: config.outboxMax,
+    logger: logger.child('store'),
+  });
+  const d = createOutboxDelivery({ store, sinks, logger: logger.child('delivery') });
+  return {
+    submit: (env) => d.submit(env),
+    flush: async (ms) => {
+      await d.flush(ms);
+    },
+    close: async () => {
+      try {
+        await d.close();
+      } finally {
+        store.close();
+      }
+    },
+  };
+}
+
+export const runWiring: RunWiring = { createSource, createRemoteSink, createDelivery };
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function decodeCommand(input: string, _opts: OptionBag, io: CliIo): Promise<number> {
+  const lines = input === '-' ? (await readStdin()).split(/\r?\n/).filter((l) => l.trim() !== '') : [input];
+  let code = EXIT_OK;
+  for (const line of lines) {
+    try {
+      io.out(`${formatDecode(decodeInput(line))}\n`);
+    } catch (e) {
+      code = Math.max(code, reportError(e, io));
+    }
+  }
+  return code;
+}
+
+const hex = (n: number, width: number): string => n.toString(16).toUpperCase().padStart(width, '0');
+
+/** One line per meter found, with the options that skip the scan next time. */
+export function formatPan(p: PanDesc): string {
+  const ipv6 = macToLinkLocal(p.addr);
+  const flags = `--meter-channel ${hex(p.channel, 2)} --meter-panid ${hex(p.panId, 4)}`;
+  return `Channel:${hex(p.channel, 2)} Pan ID:${hex(p.panId, 4)} Addr:${p.addr} LQI:${hex(p.lqi, 2)}  ${flags}${ipv6 ? ` --meter-ipv6 ${ipv6}` : ''}`;
+}
+
+/** Runs until SIGTERM/SIGINT. */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGTERM', done);
+      process.off('SIGINT', done);
+      resolve();
+    };
+    process.on('SIGTERM', done);
+    process.on('SIGINT', done);
+  });
+}
+
+async function scanCommand(opts: OptionBag, io: CliIo): Promise<number> {
+  const config = loadConfig(opts, { requireCredentials: false });
+  if (config.bRouteId === '') {
+    throw new HemsError('CONFIG_INVALID', 'B_ROUTE_ID missing', {
+      problems: ['B_ROUTE_ID: missing; a scan needs your 32-character B-route ID'],
+    });
+  }
+  const logger = loggerFor(config);
+  const found = await runScan({
+    openStream: openStreamFor(config),
+    model: config.dongle,
+    routeBId: config.bRouteId,
+    ...(config.bRoutePassword ? { password: config.bRoutePassword } : {}),
+    stateDir: config.stateDir,
+    timezone: config.timezone,
+    logger,
+  });
+  for (const p of found) io.out(`${formatPan(p)}\n`);
+  return EXIT_OK;
+}
+
+async function simulateCommand(opts: OptionBag, _io: CliIo): Promise<number> {
+  const config = loadConfig(opts, { requireCredentials: false });
+  const dongle = emulatedDongle(config.dongle);
+  const server = await runSimulate({
+    listen: String(opts.listen),
+    ...(dongle ? { dongle } : {}),
+    timezone: config.timezone,
+    ...(config.bRouteId && config.bRoutePassword
+      ? { routeBId: config.bRouteId, password: config.bRoutePassword }
+      : {}),
+    logger: loggerFor(config),
+  });
+  await untilSignal();
+  await server.close();
+  return EXIT_OK;
+}
+
+export const handlers: CommandHandlers = {
+  run: (opts, io) => runCommand(opts, io, { wiring: runWiring }),
+  decode: decodeCommand,
+  scan: scanCommand,
+  simulate: simulateCommand,
+  export: async (opts, io) => {
+    const config = loadConfig(opts, { requireCredentials: false });
+    await runExport({
+      stateDir: config.stateDir,
+      since: typeof opts.since === 'string' ? opts.since : null,
+      until: typeof opts.until === 'string' ? opts.until : null,
+      format: typeof opts.format === 'string' ? config.format : 'json',
+      out: (text) => io.out(text),
+    });
+    return EXIT_OK;
+  },
+};

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+import { processIo } from './io.js';
+import { type CommandHandlers, runCli } from './program.js';
+
+// The commands pull in the serial port, SQLite and the outputs; load them only when needed
+// so --help, --version and configuration errors answer at once.
+const load = () => import('./commands.js').then((m) => m.handlers);
+const handlers: CommandHandlers = {
+  run: async (opts, io) => {
+    const { runCommand } = await import('./run.js');
+    return runCommand(opts, io, { wiring: () => import('./commands.js').then((m) => m.runWiring) });
+  },
+  decode: async (input, opts, io) => (await load()).decode(input, opts, io),
+  scan: async (opts, io) => (await load()).scan(opts, io),
+  simulate: async (opts, io) => (await load()).simulate(opts, io),
+  export: async (opts, io) => (await load()).export(opts, io),
+};
+
+const code = await runCli(process.argv.slice(2), handlers, processIo);
+process.exitCode = code;
+// Let stdout drain and sockets close; if some handle lingers, leave anyway.
+setTimeout(() => process.exit(code), 2000).unref();

@@ -1,0 +1,140 @@
+import { Command, CommanderError } from 'commander';
+import { configProblems } from '../config/load.js';
+import { describeError, isHemsError } from '../errors.js';
+import type { CliIo } from './io.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './io.js';
+import { packageVersion } from './version.js';
+
+export type OptionBag = Record<string, unknown>;
+
+/** What each command does; main.ts passes the real ones, tests may pass fakes. */
+export interface CommandHandlers {
+  run(opts: OptionBag, io: CliIo): Promise<number>;
+  decode(input: string, opts: OptionBag, io: CliIo): Promise<number>;
+  scan(opts: OptionBag, io: CliIo): Promise<number>;
+  simulate(opts: OptionBag, io: CliIo): Promise<number>;
+  export(opts: OptionBag, io: CliIo): Promise<number>;
+}
+
+/** Options shared by the collector and the commands that open the dongle or read configuration. */
+function addCommon(cmd: Command): Command {
+  return cmd
+    .option('--env-file <path>', 'read settings from this file instead of ./.env')
+    .option(
+      '--state-dir <dir>',
+      'state directory: database, scan cache (HEMS_STATE_DIR, default ./.hems-state)',
+    )
+    .option('--log-format <format>', 'log lines as text or json (default text)')
+    .option('--debug', 'enable debug mode (outputs detailed logs)');
+}
+
+function addDongle(cmd: Command): Command {
+  return cmd
+    .option('--port <port>', 'serial port, tcp://HOST:PORT, or sim (SERIAL_PORT, default /dev/ttyUSB0)')
+    .option('--baudrate <rate>', 'serial port baud rate (SERIAL_RATE, default 115200)')
+    .option(
+      '--dongle <model>',
+      'auto, BP35A1, RL7023-IPS, BP35C0, BP35C2, RS-WSUHA-P, RL7023-DSS (WISUN_DONGLE)',
+    );
+}
+
+export function buildProgram(h: CommandHandlers, io: CliIo, setCode: (code: number) => void): Command {
+  const program = new Command('hems-data-collector');
+  const wire = (cmd: Command): Command =>
+    cmd
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => {} });
+  wire(program)
+    .description('Collect readings from a Japanese smart electricity meter over the B-route (Wi-SUN)')
+    .enablePositionalOptions()
+    .version(packageVersion(), '-v, --version', 'show version information and exit')
+    .helpOption('-h, --help', 'show this help message and exit')
+    .option(
+      '-o, --output [types...]',
+      'one or more outputs: stdout file gcloud webhook mqtt (HEMS_OUTPUT; default: log only)',
+    )
+    .option(
+      '-f, --format <format>',
+      'output format: json, yaml, csv (default json; file output: FILE_FORMAT, csv)',
+    )
+    .option('--file <path>', 'path for file output (HEMS_FILE; default hems_data.dat + .json/.yaml/.csv)')
+    .option('--webhook-url <url>', 'webhook destination URL (WEBHOOK_URL)')
+    .option('--gcp-project <id>', 'Google Cloud project ID (GCP_PROJECT_ID)')
+    .option('--gcp-topic <name>', 'Google Cloud Pub/Sub topic name (GCP_TOPIC_NAME)')
+    .option('--meter-channel <hex>', 'smart meter channel, hex as in EPANDESC (21-3C)')
+    .option('--meter-panid <hex>', 'smart meter PAN ID, hex')
+    .option('--meter-ipv6 <addr>', 'smart meter IPv6 address')
+    .option('--mode <mode>', 'execution mode: schedule or interval (HEMS_MODE; default schedule)')
+    .option(
+      '-s, --schedule <cron>',
+      "data collection schedule, crontab format, in LOCAL_TIMEZONE (HEMS_SCHEDULE; default '*/5 * * * *')",
+    )
+    .option('-i, --interval <seconds>', 'data collection interval in seconds (HEMS_INTERVAL; default 300)')
+    .option('--http <host:port>', 'serve health and metrics on HOST:PORT (HEMS_HTTP)')
+    .option('--retention-days <days>', 'days of history kept in the database (default 400)')
+    .option('--outbox-max <records>', 'records kept per output while it is unreachable (default 100000)')
+    .option('--backfill-days <days>', 'days of 30-minute history fetched after a gap (default 7)');
+  addDongle(program);
+  addCommon(program);
+  program.action(async (opts: OptionBag) => setCode(await h.run(opts, io)));
+
+  wire(program.command('decode'))
+    .description('decode an ECHONET Lite frame or an ERXUDP line (hex), or a file of them ("-" for stdin)')
+    .argument('<input>', 'hex frame, ERXUDP line, file path, or -')
+    .action(async (input: string, opts: OptionBag) => setCode(await h.decode(input, opts, io)));
+
+  addCommon(addDongle(wire(program.command('scan'))))
+    .description('scan for smart meters and print what the dongle finds')
+    .action(async (opts: OptionBag) => setCode(await h.scan(opts, io)));
+
+  addCommon(wire(program.command('simulate')))
+    .description('serve the built-in dongle and meter emulator over TCP')
+    .requiredOption('--listen <host:port>', 'address to listen on, e.g. 127.0.0.1:3610')
+    .option('--dongle <model>', 'dongle model to emulate (default BP35A1)')
+    .action(async (opts: OptionBag) => setCode(await h.simulate(opts, io)));
+
+  addCommon(wire(program.command('export')))
+    .description('print stored readings from the local database')
+    .option('--since <iso>', 'first reading time (ISO 8601)')
+    .option('--until <iso>', 'end of the range (ISO 8601, exclusive)')
+    .option('-f, --format <format>', 'json, yaml or csv (default json)')
+    .action(async (opts: OptionBag) => setCode(await h.export(opts, io)));
+  return program;
+}
+
+/** Writes an error as one line per problem on stderr and returns the exit code. */
+export function reportError(e: unknown, io: CliIo): number {
+  if (isHemsError(e, 'CONFIG_INVALID')) {
+    for (const p of configProblems(e)) io.err(`error: ${p}\n`);
+    return EXIT_USAGE;
+  }
+  if (isHemsError(e, 'INPUT_INVALID')) {
+    io.err(`error: ${describeError(e)}\n`);
+    return EXIT_USAGE;
+  }
+  io.err(`error: ${describeError(e)}\n`);
+  return EXIT_FAILURE;
+}
+
+/** Parses argv and runs the chosen command; never throws, returns the exit code. */
+export async function runCli(argv: string[], h: CommandHandlers, io: CliIo): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram(h, io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return EXIT_OK; // --help, --version
+      const text = e.message
+        .replace(/^error:\s*/i, '')
+        .replace(/\s*\n\s*/g, ' ')
+        .trim();
+      io.err(`error: ${text} (see --help)\n`);
+      return EXIT_USAGE;
+    }
+    return reportError(e, io);
+  }
+}

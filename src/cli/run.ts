@@ -1,0 +1,88 @@
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { createLogger, type Logger } from '../log.js';
+import { type CollectorDeps, runCollector } from '../service/collector.js';
+import { createNotifier } from '../service/sd-notify.js';
+import type { CliIo } from './io.js';
+import { EXIT_OK } from './io.js';
+import { reportError } from './program.js';
+
+export function loggerFor(config: Pick<Config, 'debug' | 'logFormat'>): Logger {
+  return createLogger({ level: config.debug ? 'debug' : 'info', format: config.logFormat });
+}
+
+/** The pieces of the run the CLI wires from other rooms (see commands.ts). */
+export type RunWiring = Pick<CollectorDeps, 'createSource' | 'createRemoteSink' | 'createDelivery'>;
+
+export interface RunOptions {
+  /** The wiring, or a loader for it (taken only once the configuration is valid). */
+  wiring: RunWiring | (() => Promise<RunWiring>);
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Process signals by default; tests pass an emitter. */
+  signals?: Pick<NodeJS.Process, 'on' | 'off'>;
+  /** Called on a second signal (default: process.exit). */
+  forceExit?: (code: number) => void;
+  /** After the first signal, how long the reading in progress may take before it is aborted (default 20 s). */
+  stopGraceMs?: number;
+}
+
+/**
+ * The default command: validate everything (exit 2 on any problem, nothing started), then
+ * run the collector until SIGTERM/SIGINT. The first signal stops scheduling and lets the
+ * reading in progress finish, flushes and closes (exit 0); a second one exits at once.
+ */
+export async function runCommand(opts: Record<string, unknown>, io: CliIo, ro: RunOptions): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig(opts, { env: ro.env, cwd: ro.cwd });
+  } catch (e) {
+    return reportError(e, io);
+  }
+  const logger = loggerFor(config);
+  let wiring: RunWiring;
+  try {
+    wiring = typeof ro.wiring === 'function' ? await ro.wiring() : ro.wiring;
+  } catch (e) {
+    return reportError(e, io);
+  }
+  const stop = new AbortController();
+  const hard = new AbortController();
+  const signals = ro.signals ?? process;
+  const forceExit = ro.forceExit ?? ((code: number) => process.exit(code));
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (!stop.signal.aborted) {
+      logger.info(`${sig} received; finishing the reading in progress (send again to exit at once)`);
+      stop.abort();
+      // A reading stuck reconnecting to a vanished dongle must not hold the stop forever.
+      const grace = ro.stopGraceMs ?? 20_000;
+      setTimeout(() => {
+        if (!hard.signal.aborted) logger.warn(`reading still running after ${grace} ms; aborting it`);
+        hard.abort();
+      }, grace).unref();
+      return;
+    }
+    hard.abort();
+    logger.warn(`${sig} received again; exiting now`);
+    forceExit(sig === 'SIGINT' ? 130 : 143);
+  };
+  signals.on('SIGTERM', onSignal);
+  signals.on('SIGINT', onSignal);
+  try {
+    if (config.demoCredentials)
+      logger.info('using demo B-route credentials with the built-in emulator (--port sim)');
+    await runCollector(config, {
+      ...wiring,
+      logger,
+      signal: stop.signal,
+      hardSignal: hard.signal,
+      notifier: createNotifier({ env: ro.env ?? process.env, logger }),
+    });
+    return EXIT_OK;
+  } catch (e) {
+    return reportError(e, io);
+  } finally {
+    signals.off('SIGTERM', onSignal);
+    signals.off('SIGINT', onSignal);
+  }
+}

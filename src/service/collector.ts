@@ -1,0 +1,116 @@
+import type { Config } from '../config/schema.js';
+import { describeError, isHemsError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Envelope } from '../reading/record.js';
+import type { Sink } from '../sinks/types.js';
+import { type Clock, systemClock } from './clock.js';
+import { createMemoryDelivery, type Delivery } from './delivery.js';
+import { cronSchedule, intervalSchedule, runLoop, type Schedule } from './scheduler.js';
+import type { Notifier } from './sd-notify.js';
+import { buildSinks, type RemoteSinkFactory } from './sinks.js';
+import type { ReadingSource } from './types.js';
+
+export interface CollectorDeps {
+  logger: Logger;
+  /** The B-route session (or a fake in tests). */
+  createSource(config: Config, logger: Logger): ReadingSource | Promise<ReadingSource>;
+  /** Remote outputs (webhook, gcloud, mqtt). */
+  createRemoteSink?: RemoteSinkFactory;
+  /** The store-backed delivery; defaults to an in-memory one. */
+  createDelivery?(args: { config: Config; sinks: Sink[]; logger: Logger }): Delivery | Promise<Delivery>;
+  clock?: Clock;
+  /** Aborting stops scheduling; the reading in progress finishes, then everything is flushed and closed. */
+  signal: AbortSignal;
+  /** Aborting interrupts the reading in progress (second signal). */
+  hardSignal?: AbortSignal;
+  /** How long to try delivering what is pending at shutdown (default 5 s). */
+  flushMs?: number;
+  /** systemd readiness/watchdog (Type=notify unit); nothing when absent. */
+  notifier?: Pick<Notifier, 'ready' | 'stopping' | 'startWatchdogTimer'>;
+}
+
+export function scheduleOf(config: Config): Schedule {
+  return config.mode === 'interval'
+    ? intervalSchedule(config.interval)
+    : cronSchedule(config.schedule, config.timezone);
+}
+
+function summary(env: Envelope): string {
+  const r = env.reading;
+  return `reading ${r.timestamp}: ${r.instant_power_w ?? '-'} W, ${r.cumulative_power_kwh ?? '-'} kWh`;
+}
+
+/**
+ * The run loop: at each slot take one reading and hand it to the delivery. Protocol errors
+ * are logged (one line) and the loop goes on; CONFIG_INVALID is rethrown (fatal, exit 2).
+ * Resolves once `signal` aborted and the reading in progress, the flush and the closes are done.
+ */
+export async function runCollector(config: Config, deps: CollectorDeps): Promise<void> {
+  const logger = deps.logger;
+  const clock = deps.clock ?? systemClock;
+  const schedule = scheduleOf(config);
+  const sinks = await buildSinks(config, logger, deps.createRemoteSink);
+  const delivery = deps.createDelivery
+    ? await deps.createDelivery({ config, sinks, logger })
+    : createMemoryDelivery({ sinks, logger: logger.child('delivery') });
+  let source: ReadingSource | null = null;
+  let fatal: unknown = null;
+  const stop = new AbortController();
+  const onStop = (): void => {
+    deps.notifier?.stopping();
+    stop.abort();
+  };
+  deps.signal.addEventListener('abort', onStop, { once: true });
+  if (deps.signal.aborted) stop.abort();
+
+  logger.info(`collecting: ${schedule.describe()}; outputs: ${config.output.join(', ') || 'log only'}`);
+  let stopWatchdog = (): void => {};
+  try {
+    source = await deps.createSource(config, logger);
+    const src = source;
+    deps.notifier?.ready();
+    stopWatchdog = deps.notifier?.startWatchdogTimer() ?? stopWatchdog;
+    await runLoop({
+      schedule,
+      clock,
+      signal: stop.signal,
+      logger,
+      tick: async () => {
+        let env: Envelope;
+        try {
+          env = await src.read(deps.hardSignal);
+        } catch (e) {
+          if (isHemsError(e, 'CONFIG_INVALID')) {
+            fatal = e;
+            stop.abort();
+            return;
+          }
+          if (isHemsError(e, 'ABORTED') && stop.signal.aborted) logger.info('reading in progress aborted');
+          else logger.error(`reading failed: ${describeError(e)}`);
+          return;
+        }
+        logger.info(summary(env));
+        try {
+          await delivery.submit(env);
+        } catch (e) {
+          logger.error(`delivery failed: ${describeError(e)}`);
+        }
+      },
+    });
+  } finally {
+    stopWatchdog();
+    deps.signal.removeEventListener('abort', onStop);
+    try {
+      await delivery.flush(deps.flushMs ?? 5000);
+    } catch (e) {
+      logger.warn(`flush failed: ${describeError(e)}`);
+    }
+    await delivery.close().catch((e: unknown) => logger.warn(`closing outputs failed: ${describeError(e)}`));
+    if (source)
+      await source
+        .close()
+        .catch((e: unknown) => logger.warn(`closing the meter failed: ${describeError(e)}`));
+  }
+  if (fatal !== null) throw fatal;
+  logger.info('stopped');
+}

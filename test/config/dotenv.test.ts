@@ -1,0 +1,51 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseDotenv, readDotenvFile } from '../../src/config/dotenv.js';
+
+describe('parseDotenv', () => {
+  it('reads KEY=VALUE, export prefix, comments, quotes and escapes', () => {
+    const text = [
+      '# a comment',
+      '',
+      'SERIAL_PORT=/dev/ttyUSB1',
+      'export B_ROUTE_ID = 0123456789ABCDEF0123456789ABCDEF ',
+      "B_ROUTE_PASSWORD='pa ss#word'",
+      'WEBHOOK_URL="http://h/x?a=1#frag"  # trailing comment',
+      'PLAIN=value # comment',
+      'HASH=a#b',
+      'ESC="line1\\nline2 \\"q\\" \\\\"',
+      "SINGLE='no \\n escape'",
+      'EMPTY=',
+      'not a line',
+      'MULTI="first',
+      'second"',
+      'WIN=crlf\r',
+    ].join('\n');
+    expect(parseDotenv(text)).toEqual({
+      SERIAL_PORT: '/dev/ttyUSB1',
+      B_ROUTE_ID: '0123456789ABCDEF0123456789ABCDEF',
+      B_ROUTE_PASSWORD: 'pa ss#word',
+      WEBHOOK_URL: 'http://h/x?a=1#frag',
+      PLAIN: 'value',
+      HASH: 'a#b',
+      ESC: 'line1\nline2 "q" \\',
+      SINGLE: 'no \\n escape',
+      EMPTY: '',
+      MULTI: 'first\nsecond',
+      WIN: 'crlf',
+    });
+  });
+
+  it('keeps the text of an unterminated quote and lets later keys win', () => {
+    expect(parseDotenv('A="open\nB=1\nB=2')).toEqual({ A: '"open', B: '2' });
+  });
+
+  it('returns null for a missing file and parses an existing one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hems-env-'));
+    expect(readDotenvFile(join(dir, '.env'))).toBeNull();
+    writeFileSync(join(dir, '.env'), 'A=1\n');
+    expect(readDotenvFile(join(dir, '.env'))).toEqual({ A: '1' });
+  });
+});

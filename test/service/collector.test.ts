@@ -1,0 +1,186 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type Config, resolveConfig } from '../../src/config/schema.js';
+import { HemsError } from '../../src/errors.js';
+import { createLogger } from '../../src/log.js';
+import type { Envelope } from '../../src/reading/record.js';
+import { runCollector } from '../../src/service/collector.js';
+import type { Delivery } from '../../src/service/delivery.js';
+import type { ReadingSource } from '../../src/service/types.js';
+import { csvHeader, renderRecord } from '../../src/sinks/format.js';
+import { envelope } from '../sinks/envelopes.js';
+import { VirtualClock } from './virtual-clock.js';
+
+const T0 = Date.parse('2024-01-01T00:00:00Z');
+
+function config(options: Record<string, unknown> = {}): Config {
+  const r = resolveConfig({
+    options: { port: 'sim', mode: 'interval', interval: '60', ...options },
+    env: {},
+  });
+  if (!r.ok) throw new Error(r.problems.join('; '));
+  return r.config;
+}
+
+interface FakeSource extends ReadingSource {
+  closed: number;
+}
+
+/** A source whose reads follow a script: an Envelope, or an error to throw. */
+function scriptedSource(
+  clock: VirtualClock,
+  script: (i: number) => Envelope | Error,
+  readMs = 5000,
+): FakeSource {
+  let i = 0;
+  const src: FakeSource = {
+    closed: 0,
+    async read() {
+      const step = script(i++);
+      clock.advance(readMs);
+      if (step instanceof Error) throw step;
+      return step;
+    },
+    status: () => ({
+      state: 'up',
+      meter: null,
+      lastReadingAt: null,
+      counters: {
+        readings: 0,
+        roundTrips: 0,
+        timeouts: 0,
+        rejoins: 0,
+        scans: 0,
+        txLimitPauses: 0,
+        reopens: 0,
+      },
+    }),
+    async close() {
+      src.closed++;
+    },
+  };
+  return src;
+}
+
+function recordingDelivery() {
+  const log: string[] = [];
+  const submitted: Envelope[] = [];
+  const d: Delivery = {
+    async submit(env) {
+      submitted.push(env);
+      log.push('submit');
+    },
+    async flush(ms) {
+      log.push(`flush ${ms}`);
+    },
+    async close() {
+      log.push('close');
+    },
+  };
+  return { d, log, submitted };
+}
+
+describe('runCollector', () => {
+  it('reads at each slot, submits each envelope, logs and goes on after protocol errors', async () => {
+    const clock = new VirtualClock(T0);
+    const stop = new AbortController();
+    const logs: string[] = [];
+    const { d, log, submitted } = recordingDelivery();
+    const source = scriptedSource(clock, (i) => {
+      if (i === 3) stop.abort();
+      return i === 1
+        ? new HemsError('METER_TIMEOUT', 'meter did not answer')
+        : envelope({ instant_power_w: i });
+    });
+    await runCollector(config(), {
+      logger: createLogger({ write: (l) => logs.push(l), now: () => clock.now() }),
+      clock,
+      signal: stop.signal,
+      createSource: () => source,
+      createDelivery: () => d,
+      flushMs: 1234,
+    });
+    expect(submitted.map((e) => e.reading.instant_power_w)).toEqual([0, 2, 3]);
+    expect(log).toEqual(['submit', 'submit', 'submit', 'flush 1234', 'close']);
+    expect(source.closed).toBe(1);
+    expect(logs.filter((l) => l.includes('ERROR'))).toEqual([
+      expect.stringContaining('reading failed: meter did not answer [METER_TIMEOUT]'),
+    ]);
+    expect(logs.at(-1)).toContain('stopped');
+  });
+
+  it('finishes the reading in progress when stopped during it', async () => {
+    const clock = new VirtualClock(T0);
+    const stop = new AbortController();
+    const { d, submitted } = recordingDelivery();
+    const source = scriptedSource(clock, () => {
+      stop.abort(); // SIGTERM arrives while the meter is being read
+      return envelope();
+    });
+    await runCollector(config(), {
+      logger: createLogger({ write: () => {} }),
+      clock,
+      signal: stop.signal,
+      createSource: () => source,
+      createDelivery: () => d,
+    });
+    expect(submitted).toHaveLength(1);
+    expect(source.closed).toBe(1);
+  });
+
+  it('stops at once with a fatal CONFIG_INVALID from the source, still closing everything', async () => {
+    const clock = new VirtualClock(T0);
+    const { d, log } = recordingDelivery();
+    const source = scriptedSource(
+      clock,
+      () => new HemsError('CONFIG_INVALID', 'dongle model does not match'),
+    );
+    const err = await runCollector(config(), {
+      logger: createLogger({ write: () => {} }),
+      clock,
+      signal: new AbortController().signal,
+      createSource: () => source,
+      createDelivery: () => d,
+    }).catch((e: unknown) => e);
+    expect((err as HemsError).code).toBe('CONFIG_INVALID');
+    expect(log).toEqual(['flush 5000', 'close']);
+    expect(source.closed).toBe(1);
+  });
+
+  it('writes to the file output through the default in-memory delivery', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hems-collector-'));
+    const clock = new VirtualClock(T0);
+    const stop = new AbortController();
+    const source = scriptedSource(clock, (i) => {
+      if (i === 1) stop.abort();
+      return envelope({ instant_power_w: i });
+    });
+    await runCollector(config({ output: ['file'], file: join(dir, 'out') }), {
+      logger: createLogger({ write: () => {} }),
+      clock,
+      signal: stop.signal,
+      createSource: () => source,
+    });
+    expect(readFileSync(join(dir, 'out.csv'), 'utf8')).toBe(
+      csvHeader() +
+        renderRecord('csv', envelope({ instant_power_w: 0 })) +
+        renderRecord('csv', envelope({ instant_power_w: 1 })),
+    );
+  });
+
+  it('refuses an output this build cannot make', async () => {
+    const r = resolveConfig({
+      options: { port: 'sim', output: ['webhook'], webhookUrl: 'http://127.0.0.1:1/x' },
+      env: {},
+    });
+    if (!r.ok) throw new Error('config');
+    const err = await runCollector(r.config, {
+      logger: createLogger({ write: () => {} }),
+      signal: new AbortController().signal,
+      createSource: () => scriptedSource(new VirtualClock(T0), () => envelope()),
+    }).catch((e: unknown) => e);
+    expect((err as HemsError).code).toBe('SINK_CONFIG');
+  });
+});

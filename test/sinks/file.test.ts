@@ -1,0 +1,135 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveFilePath } from '../../src/config/schema.js';
+import { type AppendFile, createFileSink, openAppend } from '../../src/sinks/file.js';
+import { csvHeader, renderRecord } from '../../src/sinks/format.js';
+import { SinkError } from '../../src/sinks/types.js';
+import { envelope } from './envelopes.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hems-file-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('extension rule (as the original: append the format extension unless one is there)', () => {
+  it.each([
+    ['hems_data.dat', 'csv', 'hems_data.dat.csv'],
+    ['hems_data.dat', 'json', 'hems_data.dat.json'],
+    ['hems_data.dat', 'yaml', 'hems_data.dat.yaml'],
+    ['data.csv', 'csv', 'data.csv'],
+    ['data.csv', 'json', 'data.csv'],
+    ['out/data.json', 'yaml', 'out/data.json'],
+    ['data.yml', 'yaml', 'data.yml.yaml'],
+    ['data', 'json', 'data.json'],
+  ] as const)('%s with %s → %s', (file, format, want) => {
+    expect(resolveFilePath(file, format)).toBe(want);
+  });
+});
+
+describe('file sink', () => {
+  it('writes the CSV header only when the file is new, also across a restart', async () => {
+    const path = join(dir, 'data.csv');
+    await createFileSink({ path, format: 'csv' }).deliver(envelope());
+    await createFileSink({ path, format: 'csv' }).deliver(envelope({ instant_power_w: 7 }));
+    expect(readFileSync(path, 'utf8')).toBe(
+      csvHeader() + renderRecord('csv', envelope()) + renderRecord('csv', envelope({ instant_power_w: 7 })),
+    );
+  });
+
+  it('writes the header into an existing empty file and appends to existing data', async () => {
+    const empty = join(dir, 'empty.csv');
+    writeFileSync(empty, '');
+    await createFileSink({ path: empty, format: 'csv' }).deliver(envelope());
+    expect(readFileSync(empty, 'utf8')).toBe(csvHeader() + renderRecord('csv', envelope()));
+    const json = join(dir, 'data.json');
+    writeFileSync(json, 'previous\n');
+    await createFileSink({ path: json, format: 'json' }).deliver(envelope());
+    expect(readFileSync(json, 'utf8')).toBe(`previous\n${renderRecord('json', envelope())}`);
+  });
+
+  it('appends yaml documents', async () => {
+    const path = join(dir, 'd.yaml');
+    const sink = createFileSink({ path, format: 'yaml' });
+    await sink.deliver(envelope());
+    await sink.deliver(envelope());
+    expect(readFileSync(path, 'utf8')).toBe(renderRecord('yaml', envelope()).repeat(2));
+  });
+
+  it('reports a full disk (/dev/full) as a retryable "disk full" SinkError', async () => {
+    if (!existsSync('/dev/full')) throw new Error('/dev/full is missing on this machine');
+    const err = await createFileSink({ path: '/dev/full', format: 'json' })
+      .deliver(envelope())
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SinkError);
+    expect((err as SinkError).message).toBe('disk full writing /dev/full');
+    expect((err as SinkError).retryable).toBe(true);
+  });
+
+  it('cuts a short write back to the previous size so no half record stays', async () => {
+    const path = join(dir, 'short.csv');
+    await createFileSink({ path, format: 'csv' }).deliver(envelope());
+    const before = readFileSync(path, 'utf8');
+    // A real file whose write stops half way, as on a nearly full disk.
+    const shortWrites = async (p: string): Promise<AppendFile> => {
+      const f = await openAppend(p);
+      return { ...f, write: (data) => f.write(data.subarray(0, Math.floor(data.length / 2))) };
+    };
+    const err = await createFileSink({ path, format: 'csv', openFile: shortWrites })
+      .deliver(envelope({ instant_power_w: 9 }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SinkError);
+    expect((err as SinkError).message).toBe(`disk full writing ${path}`);
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    // The next cycle succeeds and the record is whole.
+    await createFileSink({ path, format: 'csv' }).deliver(envelope({ instant_power_w: 9 }));
+    expect(readFileSync(path, 'utf8')).toBe(before + renderRecord('csv', envelope({ instant_power_w: 9 })));
+  });
+
+  it('cuts back after a failing write (ENOSPC) too', async () => {
+    const path = join(dir, 'enospc.json');
+    writeFileSync(path, 'kept\n');
+    const failing = async (p: string): Promise<AppendFile> => {
+      const f = await openAppend(p);
+      return {
+        ...f,
+        write: async (data) => {
+          await f.write(data.subarray(0, 3));
+          throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        },
+      };
+    };
+    const err = await createFileSink({ path, format: 'json', openFile: failing })
+      .deliver(envelope())
+      .catch((e: unknown) => e);
+    expect((err as SinkError).message).toBe(`disk full writing ${path}`);
+    expect(readFileSync(path, 'utf8')).toBe('kept\n');
+  });
+
+  it('reports an unwritable path clearly', async () => {
+    // Root ignores mode bits, so the permission error comes from the opener.
+    const denied = async (): Promise<AppendFile> => {
+      throw Object.assign(new Error("EACCES: permission denied, open '/var/x.csv'"), { code: 'EACCES' });
+    };
+    const err = await createFileSink({ path: '/var/x.csv', format: 'csv', openFile: denied })
+      .deliver(envelope())
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SinkError);
+    expect((err as SinkError).message).toBe('permission denied writing /var/x.csv');
+    expect((err as SinkError).retryable).toBe(true);
+    const missing = join(dir, 'nope', 'x.csv');
+    const err2 = await createFileSink({ path: missing, format: 'csv' })
+      .deliver(envelope())
+      .catch((e: unknown) => e);
+    expect(err2).toBeInstanceOf(SinkError);
+    expect((err2 as SinkError).message).toBe(`cannot write ${missing}: its directory does not exist`);
+    const err3 = await createFileSink({ path: dir, format: 'csv' })
+      .deliver(envelope())
+      .catch((e: unknown) => e);
+    expect((err3 as SinkError).message).toBe(`cannot write ${dir}: it is a directory`);
+  });
+});

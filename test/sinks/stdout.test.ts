@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { csvHeader, renderRecord } from '../../src/sinks/format.js';
+import { createStdoutSink } from '../../src/sinks/stdout.js';
+import { SinkError } from '../../src/sinks/types.js';
+import { envelope } from './envelopes.js';
+
+describe('stdout sink', () => {
+  it('writes the CSV header once, then one row per reading', async () => {
+    const out: string[] = [];
+    const sink = createStdoutSink({ format: 'csv', write: async (t) => void out.push(t) });
+    await sink.deliver(envelope());
+    await sink.deliver(envelope({ instant_power_w: 1 }));
+    expect(out.join('')).toBe(
+      csvHeader() + renderRecord('csv', envelope()) + renderRecord('csv', envelope({ instant_power_w: 1 })),
+    );
+  });
+
+  it('writes json lines without a header and is a local output', async () => {
+    const out: string[] = [];
+    const sink = createStdoutSink({ format: 'json', write: async (t) => void out.push(t) });
+    await sink.deliver(envelope());
+    expect(out).toEqual([renderRecord('json', envelope())]);
+    expect(sink.name).toBe('stdout');
+    expect(sink.remote).toBe(false);
+  });
+
+  it('turns a write failure into a retryable SinkError and retries the header after it', async () => {
+    const out: string[] = [];
+    let fail = true;
+    const sink = createStdoutSink({
+      format: 'csv',
+      write: async (t) => {
+        if (fail) throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+        out.push(t);
+      },
+    });
+    const err = await sink.deliver(envelope()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SinkError);
+    expect((err as SinkError).retryable).toBe(true);
+    expect((err as SinkError).message).toContain('EPIPE');
+    fail = false;
+    await sink.deliver(envelope());
+    expect(out.join('')).toBe(csvHeader() + renderRecord('csv', envelope()));
+  });
+});
