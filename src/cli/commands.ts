@@ -7,7 +7,13 @@ import { macToLinkLocal } from '../broute/ipv6.js';
 import { createMeterSession } from '../broute/session.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { EMULATED_DONGLES, type EmulatedDongle, Emulator } from '../emulator/index.js';
+import {
+  EMULATED_DONGLES,
+  type EmulatedDongle,
+  Emulator,
+  type Faults,
+  type MeterOptions,
+} from '../emulator/index.js';
 import { HemsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Delivery } from '../service/delivery.js';
@@ -19,7 +25,7 @@ import { createMqttSink } from '../sinks/mqtt.js';
 import type { Sink } from '../sinks/types.js';
 import { createWebhookSink } from '../sinks/webhook.js';
 import type { PanDesc } from '../skstack/api.js';
-import { openStore } from '../store/store.js';
+import { openStore, type Store } from '../store/store.js';
 import type { ByteStream } from '../transport/index.js';
 import { openTransport } from '../transport/index.js';
 import { decodeInput, formatDecode } from './decode.js';
@@ -30,7 +36,7 @@ import type { CommandHandlers, OptionBag } from './program.js';
 import { reportError } from './program.js';
 import { loggerFor, type RunWiring, runCommand } from './run.js';
 import { runScan } from './scan.js';
-import { runSimulate } from './simulate.js';
+import { runSimulate, type SimulateOptions } from './simulate.js';
 
 function emulatedDongle(model: string): EmulatedDongle | undefined {
   return (EMULATED_DONGLES as readonly string[]).includes(model) ? (model as EmulatedDongle) : undefined;
@@ -86,15 +92,25 @@ export const createRemoteSink: RemoteSinkFactory = (name, config, logger) => {
   throw new HemsError('SINK_CONFIG', `output ${name} is not available in this build yet`, { output: name });
 };
 
-/** The store-backed outbox delivery; the store lives in --state-dir. */
-export function createDelivery(args: { config: Config; sinks: Sink[]; logger: Logger }): Delivery {
-  const { config, sinks, logger } = args;
-  const store = openStore({
+/** The local database in --state-dir: history and one outbox per output. */
+export function openStateStore(config: Config, logger: Logger): Store {
+  return openStore({
     dir: config.stateDir,
     retentionDays: config.retentionDays,
     outboxMax: config.outboxMax,
     logger: logger.child('store'),
   });
+}
+
+/** The store-backed outbox delivery (the run loop opens and closes the store). */
+export function createDelivery(args: {
+  config: Config;
+  sinks: Sink[];
+  logger: Logger;
+  store: Store | null;
+}): Delivery {
+  const { config, sinks, logger } = args;
+  const store = args.store ?? openStateStore(config, logger);
   const d = createOutboxDelivery({ store, sinks, logger: logger.child('delivery') });
   return {
     submit: (env) => d.submit(env),
@@ -102,16 +118,42 @@ export function createDelivery(args: { config: Config; sinks: Sink[]; logger: Lo
       await d.flush(ms);
     },
     close: async () => {
-      try {
-        await d.close();
-      } finally {
-        store.close();
-      }
+      await d.close();
+      if (!args.store) store.close();
     },
+    stats: () => d.stats(),
   };
 }
 
-export const runWiring: RunWiring = { createSource, createRemoteSink, createDelivery };
+/** `--http HOST:PORT`: metrics, health and the dashboard (loaded only when asked for). */
+const startHttp: NonNullable<RunWiring['startHttp']> = async ({
+  config,
+  source,
+  delivery,
+  store,
+  intervalMs,
+  logger,
+}) => {
+  const { startHttpServer } = await import('../http/server.js');
+  const http = config.http!;
+  const host = http.host.includes(':') ? `[${http.host}]` : http.host;
+  return startHttpServer(`${host}:${http.port}`, {
+    source,
+    ...(delivery.stats ? { delivery: { stats: () => delivery.stats!() } } : {}),
+    ...(store ? { store } : {}),
+    intervalMs,
+    timezone: config.timezone,
+    logger: logger.child('http'),
+  });
+};
+
+export const runWiring: RunWiring = {
+  createSource,
+  createRemoteSink,
+  openStore: openStateStore,
+  createDelivery,
+  startHttp,
+};
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -175,12 +217,62 @@ async function scanCommand(opts: OptionBag, io: CliIo): Promise<number> {
   return EXIT_OK;
 }
 
+function count(opts: OptionBag, key: string, min: number, max: number): number | undefined {
+  const raw = opts[key];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new HemsError('CONFIG_INVALID', `${flag} is invalid`, {
+      problems: [`${flag}: must be a number from ${min} to ${max} (got "${String(raw)}")`],
+    });
+  }
+  return n;
+}
+
+/** Latency, fault switches and meter shape of `simulate`, from its options. */
+function simulateTuning(opts: OptionBag): Partial<SimulateOptions> {
+  const out: Partial<SimulateOptions> = {};
+  const scale = count(opts, 'latencyScale', 0, 100);
+  if (scale !== undefined) out.latencyScale = scale;
+  const faults: Partial<Faults> = {};
+  const f = (key: keyof Faults & string, opt: string): void => {
+    const n = count(opts, opt, 0, 1_000_000);
+    if (n !== undefined) (faults as Record<string, number>)[key] = n;
+  };
+  f('joinFailures', 'faultJoinFailures');
+  f('scanMisses', 'faultScanMisses');
+  f('dropResponses', 'faultDropResponses');
+  f('sendFailures', 'faultSendFailures');
+  if (opts.faultStrayTraffic === true) faults.strayTraffic = true;
+  if (opts.faultGarbage === true) faults.garbage = true;
+  if (Object.keys(faults).length > 0) out.faults = faults;
+  const meter: Partial<MeterOptions> = {};
+  const coefficient = count(opts, 'meterCoefficient', 1, 999_999);
+  if (coefficient !== undefined) meter.coefficient = coefficient;
+  const phases = count(opts, 'meterPhases', 1, 3);
+  if (phases !== undefined) {
+    if (phases !== 1 && phases !== 3) {
+      throw new HemsError('CONFIG_INVALID', '--meter-phases is invalid', {
+        problems: ['--meter-phases: must be 1 or 3'],
+      });
+    }
+    meter.phases = phases;
+  }
+  if (opts.meterSolar === true) meter.solar = true;
+  const maxProps = count(opts, 'meterMaxProps', 1, 30);
+  if (maxProps !== undefined) meter.maxPropsPerGet = maxProps;
+  if (Object.keys(meter).length > 0) out.meter = meter;
+  return out;
+}
+
 async function simulateCommand(opts: OptionBag, _io: CliIo): Promise<number> {
   const config = loadConfig(opts, { requireCredentials: false });
   const dongle = emulatedDongle(config.dongle);
   const server = await runSimulate({
     listen: String(opts.listen),
     ...(dongle ? { dongle } : {}),
+    ...simulateTuning(opts),
     timezone: config.timezone,
     ...(config.bRouteId && config.bRoutePassword
       ? { routeBId: config.bRouteId, password: config.bRoutePassword }

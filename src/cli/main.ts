@@ -16,6 +16,16 @@ const handlers: CommandHandlers = {
   export: async (opts, io) => (await load()).export(opts, io),
 };
 
+// The reader of our stdout went away (`… | head`): stop as if told to, keeping what is stored.
+let stdoutGone = false;
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') {
+    if (!stdoutGone) process.kill(process.pid, 'SIGTERM');
+    stdoutGone = true;
+  }
+  else process.stderr.write(`error: cannot write to stdout: ${e.message}\n`);
+});
+
 const code = await runCli(process.argv.slice(2), handlers, processIo);
 process.exitCode = code;
 // Let stdout drain and sockets close; if some handle lingers, leave anyway.

@@ -91,6 +91,17 @@ export function buildProgram(h: CommandHandlers, io: CliIo, setCode: (code: numb
     .description('serve the built-in dongle and meter emulator over TCP')
     .requiredOption('--listen <host:port>', 'address to listen on, e.g. 127.0.0.1:3610')
     .option('--dongle <model>', 'dongle model to emulate (default BP35A1)')
+    .option('--latency-scale <factor>', 'radio latency: 1 = realistic seconds, 0 = instant (default 1)')
+    .option('--fault-join-failures <n>', 'the next N joins fail (EVENT 24)')
+    .option('--fault-scan-misses <n>', 'the next N scans find nothing')
+    .option('--fault-drop-responses <n>', 'the next N meter requests get no answer')
+    .option('--fault-send-failures <n>', 'the next N sends fail (EVENT 21 param 01)')
+    .option('--fault-stray-traffic', 'mix PANA, INF and foreign datagrams and blank lines into the output')
+    .option('--fault-garbage', 'mix garbage lines into the output')
+    .option('--meter-coefficient <n>', 'coefficient D3 of the emulated meter (default 1)')
+    .option('--meter-phases <n>', '1 (single-phase 2-wire, default) or 3')
+    .option('--meter-solar', 'household with solar: reverse energy and negative power at midday')
+    .option('--meter-max-props <n>', 'properties the meter answers per Get (default 7)')
     .action(async (opts: OptionBag) => setCode(await h.simulate(opts, io)));
 
   addCommon(wire(program.command('export')))

@@ -3,6 +3,8 @@ import { describeError, isHemsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Envelope } from '../reading/record.js';
 import type { Sink } from '../sinks/types.js';
+import type { Store } from '../store/store.js';
+import { attachBackfill } from './backfill-wiring.js';
 import { type Clock, systemClock } from './clock.js';
 import { createMemoryDelivery, type Delivery } from './delivery.js';
 import { cronSchedule, intervalSchedule, runLoop, type Schedule } from './scheduler.js';
@@ -10,14 +12,36 @@ import type { Notifier } from './sd-notify.js';
 import { buildSinks, type RemoteSinkFactory } from './sinks.js';
 import type { ReadingSource } from './types.js';
 
+/** The `--http` server (src/http/): started after the source, told about each reading. */
+export interface HttpHandle {
+  onReading(env: Envelope): void;
+  close(): Promise<void>;
+}
+
 export interface CollectorDeps {
   logger: Logger;
   /** The B-route session (or a fake in tests). */
   createSource(config: Config, logger: Logger): ReadingSource | Promise<ReadingSource>;
   /** Remote outputs (webhook, gcloud, mqtt). */
   createRemoteSink?: RemoteSinkFactory;
+  /** The local database (history + outboxes); absent in unit tests. */
+  openStore?(config: Config, logger: Logger): Store;
   /** The store-backed delivery; defaults to an in-memory one. */
-  createDelivery?(args: { config: Config; sinks: Sink[]; logger: Logger }): Delivery | Promise<Delivery>;
+  createDelivery?(args: {
+    config: Config;
+    sinks: Sink[];
+    logger: Logger;
+    store: Store | null;
+  }): Delivery | Promise<Delivery>;
+  /** Starts the `--http` server when configured. */
+  startHttp?(args: {
+    config: Config;
+    source: ReadingSource;
+    delivery: Delivery;
+    store: Store | null;
+    intervalMs: number;
+    logger: Logger;
+  }): Promise<HttpHandle>;
   clock?: Clock;
   /** Aborting stops scheduling; the reading in progress finishes, then everything is flushed and closed. */
   signal: AbortSignal;
@@ -35,6 +59,12 @@ export function scheduleOf(config: Config): Schedule {
     : cronSchedule(config.schedule, config.timezone);
 }
 
+/** The nominal time between two readings (health: "fresh" means within two of these). */
+function intervalOf(schedule: Schedule, now: number): number {
+  const first = schedule.first(now);
+  return Math.max(1000, schedule.next(first) - first);
+}
+
 function summary(env: Envelope): string {
   const r = env.reading;
   return `reading ${r.timestamp}: ${r.instant_power_w ?? '-'} W, ${r.cumulative_power_kwh ?? '-'} kWh`;
@@ -50,10 +80,12 @@ export async function runCollector(config: Config, deps: CollectorDeps): Promise
   const clock = deps.clock ?? systemClock;
   const schedule = scheduleOf(config);
   const sinks = await buildSinks(config, logger, deps.createRemoteSink);
+  const store = deps.openStore ? deps.openStore(config, logger) : null;
   const delivery = deps.createDelivery
-    ? await deps.createDelivery({ config, sinks, logger })
+    ? await deps.createDelivery({ config, sinks, logger, store })
     : createMemoryDelivery({ sinks, logger: logger.child('delivery') });
   let source: ReadingSource | null = null;
+  let http: HttpHandle | null = null;
   let fatal: unknown = null;
   const stop = new AbortController();
   const onStop = (): void => {
@@ -68,6 +100,20 @@ export async function runCollector(config: Config, deps: CollectorDeps): Promise
   try {
     source = await deps.createSource(config, logger);
     const src = source;
+    if (config.http && deps.startHttp) {
+      http = await deps.startHttp({
+        config,
+        source: src,
+        delivery,
+        store,
+        intervalMs: intervalOf(schedule, clock.now()),
+        logger,
+      });
+    }
+    const backfill =
+      store && config.backfillDays > 0
+        ? attachBackfill({ config, source: src, store, delivery, logger, clock })
+        : null;
     deps.notifier?.ready();
     stopWatchdog = deps.notifier?.startWatchdogTimer() ?? stopWatchdog;
     await runLoop({
@@ -95,11 +141,17 @@ export async function runCollector(config: Config, deps: CollectorDeps): Promise
         } catch (e) {
           logger.error(`delivery failed: ${describeError(e)}`);
         }
+        http?.onReading(env);
+        // Missed half hours are fetched after the live reading, one bounded step per slot.
+        if (backfill && !stop.signal.aborted) await backfill.afterReading(deps.hardSignal);
       },
     });
   } finally {
     stopWatchdog();
     deps.signal.removeEventListener('abort', onStop);
+    await http
+      ?.close()
+      .catch((e: unknown) => logger.warn(`closing the HTTP server failed: ${describeError(e)}`));
     try {
       await delivery.flush(deps.flushMs ?? 5000);
     } catch (e) {
@@ -110,6 +162,7 @@ export async function runCollector(config: Config, deps: CollectorDeps): Promise
       await source
         .close()
         .catch((e: unknown) => logger.warn(`closing the meter failed: ${describeError(e)}`));
+    store?.close();
   }
   if (fatal !== null) throw fatal;
   logger.info('stopped');

@@ -13,6 +13,16 @@ export interface Delivery {
   /** Tries to deliver what is pending, for at most `ms`. */
   flush(ms: number): Promise<void>;
   close(): Promise<void>;
+  /** Per-output outbox figures, when the delivery keeps them (metrics, dashboard). */
+  stats?(): Record<string, OutputStats>;
+}
+
+export interface OutputStats {
+  depth: number;
+  delivered: number;
+  failures: number;
+  dropped: number;
+  lastError: string | null;
 }
 
 export interface MemoryDeliveryOptions {
