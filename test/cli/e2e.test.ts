@@ -1,8 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { READING_KEYS } from '../../src/reading/record.js';
 import { csvHeader } from '../../src/sinks/format.js';
@@ -10,16 +10,6 @@ import { csvHeader } from '../../src/sinks/format.js';
 const ROOT = join(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-
-beforeAll(() => {
-  try {
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
-  } catch (e) {
-    // tsc still emits when another room has a type error in progress; only a missing CLI is fatal here.
-    if (!existsSync(MAIN)) throw e;
-    console.warn(`npm run build reported errors:\n${String((e as { stdout?: unknown }).stdout ?? e)}`);
-  }
-}, 180_000);
 
 /** A clean environment: no B-route settings leak in from the machine. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

@@ -1,0 +1,73 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The built CLI (test/support/build-once.ts builds it before the suite). */
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
+
+/** A clean environment: no B-route settings leak in from the machine. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, METADATA_SERVER_DETECTION: 'none', ...extra };
+}
+
+export function tempDir(prefix = 'hems-e2e-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface CliRun {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exit: Promise<number | null>;
+  /** Resolves once `cond()` holds; rejects after `ms` with the CLI's stderr in the message. */
+  until(cond: () => boolean, what: string, ms?: number): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Spawns `node dist/cli/main.js ...args` in `cwd` (a fresh temp dir by default). */
+export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): CliRun {
+  const cwd = opts.cwd ?? tempDir();
+  const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: cleanEnv(opts.env) });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const run: CliRun = {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exit,
+    async until(cond, what, ms = 30_000) {
+      const end = Date.now() + ms;
+      while (!cond()) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; stderr:\n${err.slice(-3000)}`);
+        if (child.exitCode !== null)
+          throw new Error(`CLI exited (${child.exitCode}) before ${what}; stderr:\n${err.slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      return exit;
+    },
+  };
+  return run;
+}
+
+/** Runs the CLI to completion. */
+export async function runCliOnce(
+  args: string[],
+  opts: { env?: Record<string, string>; cwd?: string; input?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = startCli(args, opts);
+  if (opts.input !== undefined) run.child.stdin?.end(opts.input);
+  const code = await run.exit;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
+}
