@@ -6,18 +6,20 @@
 
 import { EOJ, ESV } from '../echonet/esv.js';
 import { decodeFrame, encodeFrame, type Frame, getRequest } from '../echonet/frame.js';
-import { describeError, HemsError, isHemsError } from '../errors.js';
-import { registerSecret } from '../log.js';
-import type { MeterConstants } from '../reading/build.js';
-import { buildReading, decodeMeterValues, fixedTimeToPoint } from '../reading/build.js';
-import type { HistoryDay } from '../reading/decode.js';
 import {
+  type DayHistory,
   decodeCoefficient,
+  decodeEffectiveDigits,
   decodeFixedTime,
   decodeHistory,
-  decodePropertyMap,
-  u8,
-} from '../reading/decode.js';
+  unitMultiplier,
+} from '../echonet/meter.js';
+import { decodePropertyMap } from '../echonet/property-map.js';
+import { describeError, HemsError, isHemsError } from '../errors.js';
+import { registerSecret } from '../log.js';
+import type { HistoryConstants } from '../reading/backfill.js';
+import type { MeterConstants } from '../reading/build.js';
+import { buildReading, decodeIf, decodeMeterValues, fixedTimeToPoint } from '../reading/build.js';
 import { toKwh } from '../reading/energy.js';
 import type { Envelope } from '../reading/record.js';
 import {
@@ -46,9 +48,21 @@ import {
 import { type CachedPan, forgetPan, loadPan, loadSlots, savePan, saveSlots } from './state-files.js';
 import { backoff, delay, Notifier, withTimeout } from './wait.js';
 
+/** Also satisfies service/backfill.ts HistoryAccess (meter, constants, readHistoryDay). */
 export interface MeterSession extends ReadingSource {
   /** Scans for meters (opening the port if needed), saves the best one, returns all found. */
   scan(signal?: AbortSignal): Promise<PanDesc[]>;
+  /** The meter's address once a PANA session was up, else null. */
+  meter(): string | null;
+  /** D3 (1 when unsupported), E1 as kWh per count, D7; null until read (or E1 unknown). */
+  constants(): HistoryConstants | null;
+  /**
+   * SetC E5 = day, then Get E2, in the session's queue (never during a reading), with the same
+   * connect/rejoin rounds as read(). The echoed day must match (else METER_BAD_RESPONSE).
+   */
+  readHistoryDay(day: number, signal?: AbortSignal): Promise<{ day: number; raw: (number | null)[] }>;
+  /** Successful PANA joins so far, rejoins included: a change means a reconnection happened. */
+  joins(): number;
 }
 
 const ECHONET_PORT = 0x0e1a;
@@ -98,6 +112,7 @@ class Session implements MeterSession {
   private reauth = false;
   private paused = false;
   private everJoined = false;
+  private joinCount = 0;
   private closed = false;
   /** Bumped on every session event (EVENT 24–29), so a failed send can tell it raced one. */
   private sessionEpoch = 0;
@@ -134,7 +149,37 @@ class Session implements MeterSession {
   }
 
   read(signal?: AbortSignal): Promise<Envelope> {
-    return this.serial(() => this.readOnce(signal));
+    return this.serial(() => this.withSession(signal, (facts) => this.takeReading(facts, signal)));
+  }
+
+  meter(): string | null {
+    return this.everJoined ? (this.pan?.addr ?? null) : null;
+  }
+
+  constants(): HistoryConstants | null {
+    if (!this.facts) return null;
+    const { coefficient, unitCode, digits } = this.facts.constants;
+    const unit = unitMultiplier(unitCode);
+    return unit === null ? null : { coefficient, unit, digits };
+  }
+
+  readHistoryDay(day: number, signal?: AbortSignal): Promise<{ day: number; raw: (number | null)[] }> {
+    if (!Number.isInteger(day) || day < 0 || day > 99) {
+      return Promise.reject(new HemsError('INPUT_INVALID', `history day must be 0–99, got ${day}`));
+    }
+    return this.serial(() =>
+      this.withSession(signal, async (facts) => {
+        if (facts.getMap && !facts.getMap.has(0xe2)) {
+          throw new HemsError('METER_SNA', 'the meter does not list E2 (day history) in its Get map');
+        }
+        const h = await this.historyDay(day, signal);
+        return { day, raw: h.raw };
+      }),
+    );
+  }
+
+  joins(): number {
+    return this.joinCount;
   }
 
   scan(signal?: AbortSignal): Promise<PanDesc[]> {
@@ -171,7 +216,11 @@ class Session implements MeterSession {
 
   // ---- one reading -----------------------------------------------------------------------
 
-  private async readOnce(signal?: AbortSignal): Promise<Envelope> {
+  /** Opens, joins and reads the constants as needed, then runs `fn`; recovers like §D.4 says. */
+  private async withSession<T>(
+    signal: AbortSignal | undefined,
+    fn: (facts: MeterFacts) => Promise<T>,
+  ): Promise<T> {
     if (this.closed) throw new HemsError('ABORTED', 'the meter session is closed');
     let lastError: unknown = null;
     // Rounds: a lost session, a dead port or too many misses lead to another round.
@@ -180,7 +229,7 @@ class Session implements MeterSession {
         await this.ensureOpen(signal);
         await this.ensureJoined(signal);
         const facts = await this.ensureFacts(signal);
-        return await this.takeReading(facts, signal);
+        return await fn(facts);
       } catch (e) {
         lastError = e;
         if (signal?.aborted) throw new HemsError('ABORTED', 'reading aborted');
@@ -261,19 +310,8 @@ class Session implements MeterSession {
   private async recentFromHistory(facts: MeterFacts, now: number, signal?: AbortSignal) {
     if (facts.getMap && !facts.getMap.has(0xe2)) return null;
     try {
-      const day = async (n: number): Promise<HistoryDay | null> => {
-        const set = await this.request(
-          { esv: ESV.SetC, properties: [{ epc: 0xe5, edt: Uint8Array.of(n) }] },
-          [ESV.Set_Res, ESV.SetC_SNA],
-          signal,
-        );
-        if (set.esv !== ESV.Set_Res) return null;
-        const res = await this.get([0xe2], signal);
-        return decodeHistory(res.properties.find((p) => p.epc === 0xe2)?.edt);
-      };
-      const today = await day(0);
-      if (!today) return null;
-      const yesterday = needsYesterday(today) ? await day(1) : null;
+      const today = await this.historyDay(0, signal);
+      const yesterday = needsYesterday(today) ? await this.historyDay(1, signal) : null;
       const found = recentFromHistory(
         today,
         yesterday,
@@ -287,12 +325,32 @@ class Session implements MeterSession {
       else if (found.last.atMs === last.atMs) this.slots = { last, recent: found.recent };
       return found.recent;
     } catch (e) {
-      if (isHemsError(e) && (e.code === 'METER_TIMEOUT' || e.code === 'METER_SNA')) {
+      if (isHemsError(e) && ['METER_TIMEOUT', 'METER_SNA', 'METER_BAD_RESPONSE'].includes(e.code)) {
         this.log.warn(`30-minute history unavailable: ${describeError(e)}`);
         return null;
       }
       throw e;
     }
+  }
+
+  /** SetC E5 = day, then Get E2 (protocol.md §B.3, §C.2); the E2 must echo the day asked for. */
+  private async historyDay(day: number, signal?: AbortSignal): Promise<DayHistory> {
+    const set = await this.request(
+      { esv: ESV.SetC, properties: [{ epc: 0xe5, edt: Uint8Array.of(day) }] },
+      [ESV.Set_Res, ESV.SetC_SNA],
+      signal,
+    );
+    if (set.esv !== ESV.Set_Res) throw new HemsError('METER_SNA', `the meter refused E5 = ${day} (SetC_SNA)`);
+    const res = await this.get([0xe2], signal);
+    const h = decodeIf(decodeHistory, res.properties.find((p) => p.epc === 0xe2)?.edt);
+    if (!h) throw new HemsError('METER_SNA', 'the meter gave no day history (E2)');
+    if (h.day !== day) {
+      throw new HemsError('METER_BAD_RESPONSE', `the meter answered history day ${h.day} for day ${day}`, {
+        asked: day,
+        got: h.day,
+      });
+    }
+    return h;
   }
 
   private async ensureSlotsLoaded(meter: string): Promise<void> {
@@ -312,17 +370,18 @@ class Session implements MeterSession {
   private async ensureFacts(signal?: AbortSignal): Promise<MeterFacts> {
     if (this.facts) return this.facts;
     const props = await fetchProperties((epcs) => this.get(epcs, signal), CONSTANT_EPCS, this.batch);
-    const unitCode = u8(props.get(0xe1));
-    if (unitCode === null)
+    // E1 is kept as its code (toKwh scales by code); an unknown code gives null kWh values.
+    const e1 = props.get(0xe1);
+    if (e1?.length !== 1)
       throw new HemsError('METER_BAD_RESPONSE', 'the meter did not report its energy unit (E1)');
-    const digits = u8(props.get(0xd7));
+    const getMap = decodeIf(decodePropertyMap, props.get(0x9f));
     this.facts = {
       constants: {
-        coefficient: decodeCoefficient(props.get(0xd3)) ?? 1,
-        unitCode,
-        digits: digits !== null && digits >= 1 && digits <= 8 ? digits : 8,
+        coefficient: decodeIf(decodeCoefficient, props.get(0xd3)) ?? 1,
+        unitCode: e1[0]!,
+        digits: decodeIf(decodeEffectiveDigits, props.get(0xd7)) ?? 8,
       },
-      getMap: decodePropertyMap(props.get(0x9f)),
+      getMap: getMap ? new Set(getMap) : null,
     };
     this.log.info('meter constants', { ...this.facts.constants, perGet: this.batch.limit });
     return this.facts;
@@ -519,6 +578,7 @@ class Session implements MeterSession {
       this.joinFailures = 0;
       if (this.everJoined) this.counters.rejoins++;
       this.everJoined = true;
+      this.joinCount++;
       this.state = 'up';
       this.log.info('PANA session up', { meter: pan.addr, channel: pan.channel });
       return;
@@ -692,7 +752,7 @@ class Session implements MeterSession {
   /** INF/INFC: EA updates the 30-minute state; INFC is answered with INFC_Res (§B.3). */
   private onNotification(frame: Frame): void {
     const ea = frame.properties.find((p) => p.epc === 0xea);
-    const point = fixedTimeToPoint(decodeFixedTime(ea?.edt), this.opts.timezone);
+    const point = fixedTimeToPoint(decodeIf(decodeFixedTime, ea?.edt), this.opts.timezone);
     if (point && this.facts && this.pan && this.slotsLoadedFor === this.pan.addr) {
       this.slots = advanceSlots(this.slots, point, this.facts.constants.digits);
       this.saveSlotsSoon(this.pan.addr);

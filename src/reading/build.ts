@@ -3,12 +3,13 @@
  * slot state. Pure: the clock and the time zone are passed in.
  */
 import {
+  type Currents,
   decodeCumulative,
   decodeCurrents,
   decodeFixedTime,
   decodeInstantPower,
-  type FixedTime,
-} from './decode.js';
+  type FixedTimeEnergy,
+} from '../echonet/meter.js';
 import { toKwh } from './energy.js';
 import { formatMeterTime, formatReadingTime, type Reading } from './record.js';
 import type { RecentSlot, SlotPoint } from './slots.js';
@@ -25,25 +26,25 @@ export interface ReadingInput {
   now: number;
   constants: MeterConstants;
   instantPowerW: number | null;
-  currents: { r: number | null; t: number | null } | null;
+  currents: Currents | null;
   cumulativeRaw: number | null;
   fixed: SlotPoint | null;
   recent: RecentSlot | null;
 }
 
 /** EA/EB wall time (meter local time in `tz`) → a UTC slot point; null when no value. */
-export function fixedTimeToPoint(ft: FixedTime | null, tz: string): SlotPoint | null {
-  if (!ft || ft.raw === null) return null;
-  const atMs = localWallTimeToUtc(ft.year, ft.month, ft.day, ft.hour, ft.minute, ft.second, tz);
-  return { atMs, raw: ft.raw };
+export function fixedTimeToPoint(ft: FixedTimeEnergy | null, tz: string): SlotPoint | null {
+  if (!ft || ft.time === null || ft.raw === null) return null;
+  const { year, month, day, hour, minute, second } = ft.time;
+  return { atMs: localWallTimeToUtc(year, month, day, hour, minute, second, tz), raw: ft.raw };
 }
 
 export function buildReading(input: ReadingInput): Reading {
   const { coefficient, unitCode } = input.constants;
   const kwh = (raw: number | null): number | null =>
     raw === null ? null : toKwh(raw, coefficient, unitCode);
-  const r = input.currents?.r ?? null;
-  const t = input.currents?.t ?? null;
+  const r = input.currents?.r_a ?? null;
+  const t = input.currents?.t_a ?? null;
   const currentA = r === null ? null : t === null ? r : Math.round((r + t) * 10) / 10;
   return {
     timestamp: formatReadingTime(input.now),
@@ -62,20 +63,26 @@ export function buildReading(input: ReadingInput): Reading {
 /** The values one batched Get (E7 E8 E0 EA [E3 EB]) carries, decoded. */
 export interface MeterValues {
   instantPowerW: number | null;
-  currents: { r: number | null; t: number | null } | null;
+  currents: Currents | null;
   cumulativeRaw: number | null;
   reverseRaw: number | null;
   fixed: SlotPoint | null;
   fixedReverse: SlotPoint | null;
 }
 
+/** Applies an echonet/meter.ts decoder to an EDT that may be missing. */
+export function decodeIf<T>(decode: (edt: Uint8Array) => T | null, edt: Uint8Array | undefined): T | null {
+  return edt === undefined ? null : decode(edt);
+}
+
 export function decodeMeterValues(props: ReadonlyMap<number, Uint8Array>, tz: string): MeterValues {
+  const fixedAt = (epc: number) => fixedTimeToPoint(decodeIf(decodeFixedTime, props.get(epc)), tz);
   return {
-    instantPowerW: decodeInstantPower(props.get(0xe7)),
-    currents: decodeCurrents(props.get(0xe8)),
-    cumulativeRaw: decodeCumulative(props.get(0xe0)),
-    reverseRaw: decodeCumulative(props.get(0xe3)),
-    fixed: fixedTimeToPoint(decodeFixedTime(props.get(0xea)), tz),
-    fixedReverse: fixedTimeToPoint(decodeFixedTime(props.get(0xeb)), tz),
+    instantPowerW: decodeIf(decodeInstantPower, props.get(0xe7)),
+    currents: decodeIf(decodeCurrents, props.get(0xe8)),
+    cumulativeRaw: decodeIf(decodeCumulative, props.get(0xe0)),
+    reverseRaw: decodeIf(decodeCumulative, props.get(0xe3)),
+    fixed: fixedAt(0xea),
+    fixedReverse: fixedAt(0xeb),
   };
 }

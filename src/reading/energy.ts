@@ -2,26 +2,16 @@
  * Energy scaling (protocol.md §C.1): kWh = raw × coefficient (D3) × unit (E1), rounded to the
  * unit's decimals so that 0.1-kWh units print as 12345.6, never 12345.600000001.
  */
-
-/** E1 unit code → power of ten (0x01 = 0.1 kWh → -1). Null for an unknown code. */
-export function unitExponent(code: number): number | null {
-  if (code >= 0x00 && code <= 0x04) return -code;
-  if (code >= 0x0a && code <= 0x0d) return code - 0x09;
-  return null;
-}
-
-/** The multiplier of E1 (e.g. 0.1), or null for an unknown code. */
-export function unitMultiplier(code: number): number | null {
-  const e = unitExponent(code);
-  return e === null ? null : e < 0 ? 1 / 10 ** -e : 10 ** e;
-}
+import { unitMultiplier } from '../echonet/meter.js';
 
 /** raw × coefficient × unit in kWh, exact to the unit's decimals. Unknown unit → null. */
 export function toKwh(raw: number, coefficient: number, unitCode: number): number | null {
-  const e = unitExponent(unitCode);
-  if (e === null) return null;
+  const unit = unitMultiplier(unitCode);
+  if (unit === null) return null;
   const scaled = raw * coefficient;
-  return e < 0 ? Math.round(scaled) / 10 ** -e : scaled * 10 ** e;
+  // Divide by the power of ten rather than multiply by 0.1 etc.: the quotient is the double
+  // nearest to the decimal value.
+  return unit < 1 ? Math.round(scaled) / Math.round(1 / unit) : scaled * unit;
 }
 
 /**

@@ -6,7 +6,7 @@
  * is known (first start, a gap) is the day history (E2 after SetC E5) needed.
  */
 
-import type { HistoryDay } from './decode.js';
+import type { DayHistory } from '../echonet/meter.js';
 import { counterDelta } from './energy.js';
 import { localWallTimeToUtc, utcToWallTime } from './tz.js';
 
@@ -51,8 +51,8 @@ export function currentRecent(state: SlotState): RecentSlot | null {
 }
 
 /** Whether the history fallback also needs yesterday (fewer than 2 valid slots today). */
-export function needsYesterday(today: HistoryDay): boolean {
-  return today.slots.filter((s) => s !== null).length < 2;
+export function needsYesterday(today: Pick<DayHistory, 'raw'>): boolean {
+  return today.raw.filter((s) => s !== null).length < 2;
 }
 
 export interface CalendarDay {
@@ -81,16 +81,16 @@ function slotTime(day: CalendarDay, index: number, tz: string): number {
  * recent slot and the point it ends at (to seed the state), or null.
  */
 export function recentFromHistory(
-  today: HistoryDay,
-  yesterday: HistoryDay | null,
+  today: Pick<DayHistory, 'raw'>,
+  yesterday: Pick<DayHistory, 'raw'> | null,
   days: { today: CalendarDay; yesterday: CalendarDay },
   tz: string,
   digits: number,
 ): { recent: RecentSlot; last: SlotPoint } | null {
   // One timeline: yesterday's 48 slots, then today's.
   const line: { day: CalendarDay; index: number; raw: number | null }[] = [];
-  for (let i = 0; i < 48; i++) line.push({ day: days.yesterday, index: i, raw: yesterday?.slots[i] ?? null });
-  for (let i = 0; i < 48; i++) line.push({ day: days.today, index: i, raw: today.slots[i] ?? null });
+  for (let i = 0; i < 48; i++) line.push({ day: days.yesterday, index: i, raw: yesterday?.raw[i] ?? null });
+  for (let i = 0; i < 48; i++) line.push({ day: days.today, index: i, raw: today.raw[i] ?? null });
   let k = line.length - 1;
   while (k >= 0 && line[k]!.raw === null) k--;
   if (k < 1) return null;

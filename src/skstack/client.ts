@@ -26,7 +26,10 @@ export interface SkClientOptions {
   model: DongleModel;
   timeouts?: Partial<SkTimeouts>;
   logger?: Logger;
-  /** How long init() discards input after its flushing CRLF (default 500 ms). */
+  /**
+   * @deprecated Ignored: init() no longer waits a fixed time but resyncs on SKVER's reply.
+   * Kept only so existing callers still compile; remove once none pass it.
+   */
   drainMs?: number;
   /**
    * `keep` (default): leave the dongle's ERXUDP format as ROPT reports it; the framer reads
@@ -48,6 +51,8 @@ interface CommandSpec<T> {
   /** Command word, used in errors (`SKSCAN`, `ROPT`, …). */
   name: string;
   bytes: Uint8Array;
+  /** Written just before `bytes`, in the same slot (init's flushing CRLF). */
+  lead?: { bytes: Uint8Array; trace: string };
   trace: string;
   timeoutMs: number;
   /** What the command waits for, for the timeout message. */
@@ -158,11 +163,9 @@ class Client implements SkClient {
   // ---- init --------------------------------------------------------------------------------
 
   async init(): Promise<DongleInfo> {
-    await this.drain();
+    this.current.version = await this.resync();
     // The echo of this very line may still come back; echo frames are skipped (§A.2).
     await this.simple('SKSREG SFE 0');
-    const ver = await this.simple('SKVER', 'EVER');
-    this.current.version = ver[0]?.slice(4).trim() || null;
     let einfo: string | undefined;
     try {
       einfo = (await this.simple('SKINFO', 'EINFO'))[0];
@@ -216,21 +219,46 @@ class Client implements SkClient {
     this.current.payload = (mode & 1) === 1 ? 'hex' : 'binary';
   }
 
-  private drain(): Promise<void> {
-    const ms = this.opts.drainMs ?? 500;
-    return this.serial(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          if (this.closed) return reject(this.closedError('init'));
-          this.waiter = { handle: () => true, fail: reject };
-          this.trace('>', '(CRLF)');
-          this.stream.write(ascii('\r\n')).catch(reject);
-          setTimeout(() => {
-            this.waiter = null;
-            resolve();
-          }, ms);
-        }),
-    );
+  /**
+   * Brings a dongle in an unknown state back in step (protocol.md §A.2, §D.1): a CRLF ends any
+   * half-typed command line, then SKVER. Whatever arrives before its EVER line (replies to an
+   * earlier process, events, noise) is stale and dropped; the OK after EVER is ours, so every
+   * later reply belongs to the commands we send. A second try covers stale binary data that
+   * swallowed the first EVER. Resolves with the firmware version.
+   */
+  private async resync(): Promise<string | null> {
+    try {
+      return await this.skverAfterCrlf();
+    } catch (e) {
+      if (!isHemsError(e, 'DONGLE_TIMEOUT')) throw e;
+      this.log.warn('no SKVER reply after the flushing CRLF; trying once more');
+      return this.skverAfterCrlf();
+    }
+  }
+
+  private skverAfterCrlf(): Promise<string | null> {
+    let version: string | null | undefined;
+    return this.exec<string | null>({
+      name: 'SKVER',
+      lead: { bytes: ascii('\r\n'), trace: '(CRLF)' },
+      bytes: ascii('SKVER\r\n'),
+      trace: 'SKVER',
+      timeoutMs: this.timeouts.command,
+      awaiting: 'EVER and OK',
+      handle: (f, done, fail) => {
+        // The last EVER before an OK wins: a cut stale line may have been ended by our CRLF.
+        if (f.type === 'line' && (f.text === 'EVER' || f.text.startsWith('EVER '))) {
+          version = f.text.slice(4).trim() || null;
+          return true;
+        }
+        if (version === undefined) return true;
+        const s = statusOf(f);
+        if (!s) return false;
+        if (s.ok) done(version);
+        else fail(failError('SKVER', s.er));
+        return true;
+      },
+    });
   }
 
   private ropt(): Promise<number> {
@@ -540,8 +568,13 @@ class Client implements SkClient {
               ),
             spec.timeoutMs,
           );
+          const lead = spec.lead;
+          if (lead) this.trace('>', lead.trace);
           this.trace('>', spec.trace);
-          this.stream.write(spec.bytes).catch((e: unknown) => {
+          const written = lead
+            ? this.stream.write(lead.bytes).then(() => this.stream.write(spec.bytes))
+            : this.stream.write(spec.bytes);
+          written.catch((e: unknown) => {
             finish(
               new HemsError('DONGLE_CLOSED', `${spec.name}: write to the dongle failed: ${String(e)}`, {
                 command: spec.name,

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MeterSessionOptions } from '../../src/broute/options.js';
 import { createMeterSession, type MeterSession } from '../../src/broute/session.js';
 import { runScan } from '../../src/cli/scan.js';
-import { EMULATED_DONGLES, Emulator, type MeterOptions } from '../../src/emulator/index.js';
+import { unitMultiplier } from '../../src/echonet/meter.js';
+import { EMULATED_DONGLES, Emulator, type MeterOptions, NO_DATA } from '../../src/emulator/index.js';
 import { isHemsError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { toKwh } from '../../src/reading/energy.js';
@@ -54,7 +55,7 @@ async function rig(
   });
   const session = createMeterSession({
     openStream: async () => emu.attach(),
-    createClient: (stream, o) => createSkClient(stream, { ...o, drainMs: 0 }),
+    createClient: (stream, o) => createSkClient(stream, o),
     model: dongle,
     routeBId: ID,
     password: over.password ?? PASSWORD,
@@ -193,6 +194,24 @@ describe.each(EMULATED_DONGLES)('meter session against the emulator (%s)', (dong
     expect(env2.reading.cumulative_power_kwh).toBe(noD3.emu.meter.counterAt(START));
   });
 
+  it('serves day histories, constants and a join count for the backfill', async () => {
+    const r = await rig(dongle, { meter: { coefficient: 10, unitCode: 0x02, digits: 8 } });
+    const m = r.emu.meter;
+    const expected = (day: number) => m.history(day).map((v) => (v === NO_DATA ? null : v));
+    const today = await r.session.readHistoryDay(0);
+    expect(today).toEqual({ day: 0, raw: expected(0) });
+    expect(today.raw.filter((v) => v !== null).length).toBe(29); // 00:00 … 14:00 JST
+    expect(await r.session.readHistoryDay(1)).toEqual({ day: 1, raw: expected(1) });
+    expect(r.session.constants()).toEqual({ coefficient: 10, unit: unitMultiplier(0x02), digits: 8 });
+    expect(r.session.meter()).toBe(m.options.mac);
+    expect(r.session.joins()).toBe(1);
+    r.emu.terminateSession();
+    const env = await r.session.read();
+    expect(env.reading.cumulative_power_kwh).toBe(toKwh(m.counterAt(START), 10, 0x02));
+    expect(r.session.joins()).toBe(2);
+    expect(await r.session.readHistoryDay(2)).toEqual({ day: 2, raw: expected(2) });
+  });
+
   it('reports a wrong password as a clear error after bounded retries', async () => {
     const r = await rig(dongle, { password: 'WRONGWRONG12' });
     const err = await r.session.read().catch((e: unknown) => e);
@@ -214,7 +233,7 @@ describe('runScan', () => {
     try {
       const found = await runScan({
         openStream: async () => emu.attach(),
-        createClient: (stream, o) => createSkClient(stream, { ...o, drainMs: 0 }),
+        createClient: (stream, o) => createSkClient(stream, o),
         model: 'BP35C2',
         routeBId: ID,
         stateDir: dir,
@@ -242,7 +261,7 @@ describe('runScan', () => {
     try {
       const err = await runScan({
         openStream: async () => emu.attach(),
-        createClient: (stream, o) => createSkClient(stream, { ...o, drainMs: 0 }),
+        createClient: (stream, o) => createSkClient(stream, o),
         model: 'BP35A1',
         routeBId: ID,
         stateDir: dir,

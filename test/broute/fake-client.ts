@@ -32,6 +32,8 @@ export class FakeMeter {
   dropResponses = 0;
   sendFailures = 0;
   e5 = 0;
+  /** When set, E2 echoes this day instead of E5 (a misbehaving meter). */
+  e2Day: number | null = null;
   password = 'CORRECTPASS1';
   scanResults: PanDesc[][] = [[PAN]];
   requests: Frame[] = [];
@@ -59,7 +61,7 @@ export class FakeMeter {
       }
       case 0xe2: {
         const slots = this.e5 === 0 ? this.history : this.historyYesterday;
-        return [0, this.e5, ...slots.flatMap((s) => u32(s ?? 0xfffffffe))];
+        return [0, this.e2Day ?? this.e5, ...slots.flatMap((s) => u32(s ?? 0xfffffffe))];
       }
       default:
         return null;

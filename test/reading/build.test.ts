@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex } from '../../src/echonet/hex.js';
-import { buildReading, decodeMeterValues } from '../../src/reading/build.js';
+import { decodeInstantPower } from '../../src/echonet/meter.js';
+import { buildReading, decodeIf, decodeMeterValues, fixedTimeToPoint } from '../../src/reading/build.js';
 import { READING_KEYS } from '../../src/reading/record.js';
 
 const NOW = Date.UTC(2026, 4, 20, 5, 12, 3, 456);
@@ -43,7 +44,7 @@ describe('buildReading', () => {
       now: NOW,
       constants: { coefficient: 10, unitCode: 0x00, digits: 6 },
       instantPowerW: -1962,
-      currents: { r: 5.1, t: 2.2 },
+      currents: { r_a: 5.1, t_a: 2.2 },
       cumulativeRaw: 4321,
       fixed: { atMs: Date.UTC(2026, 4, 20, 5), raw: 4320 },
       recent: null,
@@ -71,5 +72,21 @@ describe('buildReading', () => {
     const ea = { 234: '07EA05140E00000001E23A' };
     expect(decodeMeterValues(props(ea), 'UTC').fixed?.atMs).toBe(Date.UTC(2026, 4, 20, 14));
     expect(decodeMeterValues(props(ea), 'Asia/Tokyo').fixed?.atMs).toBe(Date.UTC(2026, 4, 20, 5));
+  });
+  it('drops EA values without a valid time or counter', () => {
+    expect(decodeMeterValues(props({ 234: '07EA0D140E00000001E23A' }), 'UTC').fixed).toBeNull();
+    expect(decodeMeterValues(props({ 234: '07EA05140E0000FFFFFFFE' }), 'UTC').fixed).toBeNull();
+    expect(fixedTimeToPoint({ time: null, raw: 5 }, 'UTC')).toBeNull();
+    expect(fixedTimeToPoint(null, 'UTC')).toBeNull();
+  });
+  it('decodeIf passes a missing EDT as null and applies the decoder otherwise', () => {
+    expect(decodeIf(decodeInstantPower, undefined)).toBeNull();
+    expect(decodeIf(decodeInstantPower, fromHex('FFFFF856'))).toBe(-1962);
+    expect(decodeIf(decodeInstantPower, fromHex('7FFFFFFE'))).toBeNull();
+  });
+  it('decodes the E8 pair and E3 reverse energy from one batch', () => {
+    const v = decodeMeterValues(props({ 232: '00327FFE', 227: '00000016' }), 'UTC');
+    expect(v.currents).toEqual({ r_a: 5, t_a: null });
+    expect(v.reverseRaw).toBe(22);
   });
 });

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { counterDelta, toKwh, unitMultiplier } from '../../src/reading/energy.js';
+import { counterDelta, toKwh } from '../../src/reading/energy.js';
 
 describe('energy scaling', () => {
-  it('knows every E1 unit code', () => {
-    expect([0, 1, 2, 3, 4, 0x0a, 0x0b, 0x0c, 0x0d].map(unitMultiplier)).toEqual([
+  it('scales by every E1 unit code and rejects unknown codes', () => {
+    expect([0, 1, 2, 3, 4, 0x0a, 0x0b, 0x0c, 0x0d].map((code) => toKwh(1, 1, code))).toEqual([
       1, 0.1, 0.01, 0.001, 0.0001, 10, 100, 1000, 10000,
     ]);
-    expect(unitMultiplier(0x05)).toBeNull();
+    expect(toKwh(1, 1, 0x05)).toBeNull();
+    expect(toKwh(1, 1, 0x0e)).toBeNull();
   });
   it('prints exact decimals (coefficient 1 and 10)', () => {
     expect(toKwh(123456, 1, 0x01)).toBe(12345.6);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HistoryDay } from '../../src/reading/decode.js';
+import type { DayHistory } from '../../src/echonet/meter.js';
 import {
   advanceSlots,
   currentRecent,
@@ -12,9 +12,9 @@ import {
 
 const T0 = Date.UTC(2026, 4, 20, 5, 0); // 14:00 JST
 
-function day(values: (number | null)[], dayNo = 0): HistoryDay {
-  const slots = Array.from({ length: 48 }, (_, i) => values[i] ?? null);
-  return { day: dayNo, slots };
+function day(values: (number | null)[], dayNo = 0): DayHistory {
+  const raw = Array.from({ length: 48 }, (_, i) => values[i] ?? null);
+  return { day: dayNo, raw };
 }
 
 describe('30-minute rule from consecutive EA values', () => {

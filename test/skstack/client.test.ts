@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isHemsError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import type { DongleModel, SkEvent } from '../../src/skstack/api.js';
 import { createSkClient, type SkClientOptions } from '../../src/skstack/client.js';
+import type { ByteStream } from '../../src/transport/types.js';
 import {
   byteByByte,
   DONGLE_IP,
@@ -30,7 +31,7 @@ function setup(
   opts: Partial<SkClientOptions> = {},
 ) {
   const dongle = new ScriptedDongle({ pans: [PAN], reply: REPLY, ...script });
-  const client = createSkClient(dongle, { model: 'auto', timeouts: TIMEOUTS, drainMs: 2, ...opts });
+  const client = createSkClient(dongle, { model: 'auto', timeouts: TIMEOUTS, ...opts });
   const events: SkEvent[] = [];
   client.onEvent((e) => events.push(e));
   return { dongle, client, events };
@@ -112,11 +113,12 @@ describe('SkClient full session against each dongle family', () => {
 });
 
 describe('SkClient init and dialect detection', () => {
-  it('starts with a CRLF, turns echo off first, and discards the flushed noise', async () => {
-    const { dongle, client } = setup({ edition: 'single-hop', payload: 'binary', ropt: 'yes' });
+  it('starts with a CRLF and SKVER, then turns echo off, and discards the flushed noise', async () => {
+    const { dongle, client, events } = setup({ edition: 'single-hop', payload: 'binary', ropt: 'yes' });
     await client.init();
-    expect(dongle.commands.slice(0, 4)).toEqual(['', 'SKSREG SFE 0', 'SKVER', 'SKINFO']);
+    expect(dongle.commands.slice(0, 4)).toEqual(['', 'SKVER', 'SKSREG SFE 0', 'SKINFO']);
     expect(dongle.echo).toBe(false);
+    expect(events).toEqual([]);
   });
 
   it('falls back to the dual-stack SKSCAN form on FAIL ER05 and remembers it for SKSENDTO', async () => {
@@ -329,5 +331,95 @@ describe('SkClient debug trace', () => {
     expect(log).toContain('< SKSETPWD C ****');
     expect(log).not.toContain(PASSWORD);
     expect(log).not.toContain(ID.slice(-8));
+  });
+});
+
+/** A dongle driven by the test: answers each written line with what `reply` returns. */
+class HandStream implements ByteStream {
+  readonly description = 'hand';
+  readonly written: string[] = [];
+  private receiver: ((c: Uint8Array) => void) | null = null;
+  constructor(private readonly reply: (line: string, n: number) => string) {}
+  onData(l: (c: Uint8Array) => void): void {
+    this.receiver = l;
+  }
+  onClose(): void {}
+  async close(): Promise<void> {}
+  async write(data: Uint8Array): Promise<void> {
+    const line = Buffer.from(data).toString('latin1');
+    this.written.push(line);
+    const out = this.reply(line.trim(), this.written.length);
+    if (out) setImmediate(() => this.receiver?.(Uint8Array.from(Buffer.from(out, 'latin1'))));
+  }
+}
+
+/** Plain answers of a hex-mode BP35A1 once in step; `null` for lines the test handles itself. */
+function steady(line: string): string {
+  if (line === 'SKVER') return 'EVER 1.2.10\r\nOK\r\n';
+  if (line === 'SKINFO') return `EINFO ${DONGLE_IP} 001D129012345678 21 8888 FFFE\r\nOK\r\n`;
+  if (line === 'ROPT') return 'OK 01\r';
+  return 'OK\r\n';
+}
+
+describe('SkClient init resync (no fixed wait)', () => {
+  it('drops stale replies, events and noise before EVER, so no stale OK is taken as an answer', async () => {
+    const stale = `OK\r\nFAIL ER04\r\nEVENT 29 ${METER_IP}\r\n\xff\x00EV\r\nEVER 0.0.1-half`;
+    const dongle = new HandStream((line) => {
+      // The CRLF brings replies meant for an earlier process, one of them cut in the middle.
+      if (line === '') return stale;
+      if (line === 'SKVER') return '\r\nSKVER\r\nEVER 1.2.10\r\nOK\r\n';
+      if (line === 'SKSREG SFE 0') return 'SKSREG SFE 0\r\nOK\r\n';
+      return steady(line);
+    });
+    const client = createSkClient(dongle, { model: 'BP35A1', timeouts: TIMEOUTS });
+    const events: SkEvent[] = [];
+    client.onEvent((e) => events.push(e));
+    const info = await client.init();
+    expect(info.version).toBe('1.2.10');
+    expect(info.ipv6).toBe(DONGLE_IP);
+    expect(dongle.written).toEqual(['\r\n', 'SKVER\r\n', 'SKSREG SFE 0\r\n', 'SKINFO\r\n', 'ROPT\r']);
+    expect(events).toEqual([]);
+  });
+
+  it('completes with timers frozen: it awaits the dongle, never a sleep', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval'] });
+    try {
+      const dongle = new HandStream((line) => (line === '' ? 'FAIL ER04\r\n' : steady(line)));
+      const client = createSkClient(dongle, { model: 'BP35A1', timeouts: TIMEOUTS });
+      expect((await client.init()).version).toBe('1.2.10');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('tries CRLF + SKVER once more when the first EVER never comes', async () => {
+    // The first SKVER is swallowed (say, as the payload of a half-sent binary SKSENDTO).
+    const dongle = new HandStream((line, n) =>
+      line === '' ? '' : line === 'SKVER' && n === 2 ? '' : steady(line),
+    );
+    const client = createSkClient(dongle, { model: 'BP35A1', timeouts: { ...TIMEOUTS, command: 50 } });
+    expect((await client.init()).version).toBe('1.2.10');
+    expect(dongle.written.slice(0, 5)).toEqual([
+      '\r\n',
+      'SKVER\r\n',
+      '\r\n',
+      'SKVER\r\n',
+      'SKSREG SFE 0\r\n',
+    ]);
+  });
+
+  it('gives up with DONGLE_TIMEOUT naming SKVER when the dongle stays silent', async () => {
+    const dongle = new HandStream(() => '');
+    const client = createSkClient(dongle, { model: 'BP35A1', timeouts: { ...TIMEOUTS, command: 30 } });
+    const err = await client.init().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'DONGLE_TIMEOUT', context: { command: 'SKVER' } });
+    expect(dongle.written).toEqual(['\r\n', 'SKVER\r\n', '\r\n', 'SKVER\r\n']);
+  });
+
+  it('reports FAIL after EVER as a SKVER failure', async () => {
+    const dongle = new HandStream((line) => (line === 'SKVER' ? 'EVER 1.2.10\r\nFAIL ER09\r\n' : ''));
+    const client = createSkClient(dongle, { model: 'BP35A1', timeouts: TIMEOUTS });
+    const err = await client.init().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'DONGLE_FAIL', context: { command: 'SKVER', er: 'ER09' } });
   });
 });
