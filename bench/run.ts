@@ -36,7 +36,7 @@ function rig(dir: string, latencyScale: number) {
   const emu = new Emulator({ dongle, latencyScale, routeBId: ID, password: PASSWORD, faults: {} });
   const session = createMeterSession({
     openStream: async () => emu.attach(),
-    createClient: (stream, o) => createSkClient(stream, { ...o, drainMs: Math.round(500 * latencyScale) }),
+    createClient: (stream, o) => createSkClient(stream, o),
     model: dongle,
     routeBId: ID,
     password: PASSWORD,

@@ -27,11 +27,6 @@ export interface SkClientOptions {
   timeouts?: Partial<SkTimeouts>;
   logger?: Logger;
   /**
-   * @deprecated Ignored: init() no longer waits a fixed time but resyncs on SKVER's reply.
-   * Kept only so existing callers still compile; remove once none pass it.
-   */
-  drainMs?: number;
-  /**
    * `keep` (default): leave the dongle's ERXUDP format as ROPT reports it; the framer reads
    * binary and hex alike, and no flash write ever happens. `hex`: issue `WOPT 01` (a flash
    * write, §A.4) at most once per client, and only when ROPT says binary.

@@ -30,7 +30,7 @@ afterEach(async () => {
 async function liveReading(emu: Emulator, dir: string, now: () => number): Promise<Envelope> {
   const session = createMeterSession({
     openStream: async () => emu.attach(),
-    createClient: (stream, o) => createSkClient(stream, { ...o, drainMs: 0 }),
+    createClient: (stream, o) => createSkClient(stream, o),
     model: emu.options.dongle,
     routeBId: ID,
     password: PASSWORD,

@@ -29,7 +29,6 @@ export async function connectHistoryAccess(
 ): Promise<SkHistoryAccess> {
   const client = createSkClient(emu.attach(), {
     model: emu.options.dongle,
-    drainMs: 0,
     timeouts: { command: 1_000, scanGrace: 1_000, join: 3_000, send: 1_000 },
   });
   const m = emu.meter.options;

@@ -46,7 +46,7 @@ describe('SKSTACK client over a real PTY (socat) to the emulator over TCP', () =
       cleanups.push(() => socat.stop());
 
       const stream = await openTransport(pty, { baudRate: 115200 });
-      const client = createSkClient(stream, { model: c.dongle, drainMs: 50, payloadMode: c.mode });
+      const client = createSkClient(stream, { model: c.dongle, payloadMode: c.mode });
       cleanups.push(() => client.close());
       const events: SkEvent[] = [];
       client.onEvent((e) => events.push(e));
