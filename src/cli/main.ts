@@ -22,8 +22,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') {
     if (!stdoutGone) process.kill(process.pid, 'SIGTERM');
     stdoutGone = true;
-  }
-  else process.stderr.write(`error: cannot write to stdout: ${e.message}\n`);
+  } else process.stderr.write(`error: cannot write to stdout: ${e.message}\n`);
 });
 
 const code = await runCli(process.argv.slice(2), handlers, processIo);
