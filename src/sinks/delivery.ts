@@ -35,7 +35,8 @@ export interface Delivery {
   /** Stores the reading (one outbox row per output), then lets every output drain. Waits for
    *  the local outputs' attempt; remote ones drain in the background. Never throws for a sink. */
   submit(env: Envelope): Promise<void>;
-  /** Waits until every outbox is empty (true) or `timeoutMs` passed (false). */
+  /** Waits until every outbox is empty (true) or `timeoutMs` passed (false). Remote outputs
+   *  waiting out a retry backoff are retried at once (the slow retry of a rejection is kept). */
   flush(timeoutMs: number): Promise<boolean>;
   /** Stops the drainers and the sinks (an in-flight request is abandoned and redone next run). */
   close(): Promise<void>;
@@ -48,6 +49,8 @@ interface Drainer {
   sink: Sink;
   /** Wakes the drainer if it waits for work (or, for a local output, for the next cycle). */
   kick(): void;
+  /** Cuts a retry backoff short (not the slow retry after a configuration problem): flush. */
+  retryNow(): void;
   /** Resolves once the drainer has nothing left to do now or is waiting after a failure. */
   settled(): Promise<void>;
   isEmpty(): boolean;
@@ -105,6 +108,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     const loudOnce = new Set<string>();
     let wakeup: (() => void) | null = null;
     let wakeOnKick = false;
+    let inBackoff = false;
     let waiting = false;
     let settleWaiters: (() => void)[] = [];
 
@@ -115,15 +119,17 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       checkFlush();
     };
 
-    const pause = (ms: number | null, kickable: boolean): Promise<void> =>
+    const pause = (ms: number | null, kickable: boolean, backoff = false): Promise<void> =>
       new Promise((resolve) => {
         let timer: NodeJS.Timeout | undefined;
         waiting = true;
         wakeOnKick = kickable;
+        inBackoff = backoff;
         wakeup = () => {
           if (timer) clearTimeout(timer);
           wakeup = null;
           waiting = false;
+          inBackoff = false;
           resolve();
         };
         if (ms !== null) timer = setTimeout(() => wakeup?.(), ms);
@@ -179,7 +185,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       lastError = msg;
       buffer = [];
       if (permanent) await pause(slowRetryMs, false);
-      else if (sink.remote) await pause(backoffDelay(attempt, backoff), false);
+      else if (sink.remote) await pause(backoffDelay(attempt, backoff), false, true);
       else await pause(null, true);
     };
 
@@ -239,6 +245,9 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       sink,
       kick() {
         if (waiting && wakeOnKick) wakeup?.();
+      },
+      retryNow() {
+        if (waiting && inBackoff) wakeup?.();
       },
       wake() {
         wakeup?.();
@@ -325,7 +334,11 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       await Promise.all(drainers.filter((d) => !d.sink.remote).map((d) => d.settled()));
     },
     flush(timeoutMs) {
-      for (const d of drainers) d.kick();
+      // A remote output may have come back during a long backoff: try it now, not after the flush.
+      for (const d of drainers) {
+        d.kick();
+        d.retryNow();
+      }
       return new Promise<boolean>((resolve) => {
         let timer: NodeJS.Timeout | undefined;
         const done = (): void => {
