@@ -129,6 +129,8 @@ class Session implements MeterSession {
   private slotsLoadedFor: string | null = null;
   private history: { slotAt: number; recent: RecentSlot | null } | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The stop request of the read() in progress: ends backoff pauses, not exchanges. */
+  private waitSignal: AbortSignal | undefined;
   private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: MeterSessionOptions) {
@@ -148,8 +150,15 @@ class Session implements MeterSession {
     };
   }
 
-  read(signal?: AbortSignal): Promise<Envelope> {
-    return this.serial(() => this.withSession(signal, (facts) => this.takeReading(facts, signal)));
+  read(signal?: AbortSignal, waitSignal?: AbortSignal): Promise<Envelope> {
+    return this.serial(async () => {
+      this.waitSignal = waitSignal;
+      try {
+        return await this.withSession(signal, (facts) => this.takeReading(facts, signal));
+      } finally {
+        this.waitSignal = undefined;
+      }
+    });
   }
 
   meter(): string | null {
@@ -460,7 +469,10 @@ class Session implements MeterSession {
       this.counters.timeouts++;
       this.misses++;
       attempt++;
-      this.log.debug(`no reply to TID ${tid}`, { misses: this.misses });
+      this.log.warn(`no reply from the meter within ${this.t.response} ms; resending`, {
+        tid,
+        misses: this.misses,
+      });
       if (this.misses >= this.t.reopenAfterMisses) {
         this.misses = 0;
         throw new HemsError(
@@ -502,6 +514,12 @@ class Session implements MeterSession {
 
   // ---- connection ------------------------------------------------------------------------
 
+  /** Backoff pauses end on either signal (see ReadingSource.read). */
+  private pauseSignal(signal?: AbortSignal): AbortSignal | undefined {
+    const both = [signal, this.waitSignal].filter((s): s is AbortSignal => s !== undefined);
+    return both.length > 1 ? AbortSignal.any(both) : both[0];
+  }
+
   private async ensureOpen(signal?: AbortSignal): Promise<void> {
     if (this.client && !this.dead) return;
     await this.teardown();
@@ -520,7 +538,7 @@ class Session implements MeterSession {
         }
         this.state = 'backoff';
         this.log.warn(`cannot open the dongle port (try ${i}): ${describeError(e)}`);
-        await delay(backoff(i, this.t.reopenBackoffBase, this.t.reopenBackoffMax), signal);
+        await delay(backoff(i, this.t.reopenBackoffBase, this.t.reopenBackoffMax), this.pauseSignal(signal));
       }
     }
     if (this.opened++ > 0) this.counters.reopens++;
@@ -553,7 +571,10 @@ class Session implements MeterSession {
     for (let attempt = 0; attempt < this.t.joinAttempts; attempt++) {
       if (this.joinFailures > 0) {
         this.state = 'backoff';
-        await delay(backoff(this.joinFailures, this.t.joinBackoffBase, this.t.joinBackoffMax), signal);
+        await delay(
+          backoff(this.joinFailures, this.t.joinBackoffBase, this.t.joinBackoffMax),
+          this.pauseSignal(signal),
+        );
       }
       const pan = await this.resolvePan(signal);
       const client = this.client!;
@@ -604,8 +625,11 @@ class Session implements MeterSession {
 
   private async resolvePan(signal?: AbortSignal): Promise<CachedPan> {
     if (this.pan) return this.pan;
-    const pan = this.givenPan() ?? (await loadPan(this.opts.stateDir));
+    const given = this.givenPan();
+    const pan = given ?? (await loadPan(this.opts.stateDir));
     if (pan) {
+      if (!given)
+        this.log.info('using the meter saved by the last scan; rescans if joining fails', { addr: pan.addr });
       this.setPan(pan);
       return pan;
     }

@@ -3,6 +3,7 @@
  * emulator, store, delivery, outputs, subcommands), kept in this one file so names are
  * fixed in one place.
  */
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { macToLinkLocal } from '../broute/ipv6.js';
 import { createMeterSession } from '../broute/session.js';
 import { loadConfig } from '../config/load.js';
@@ -14,7 +15,7 @@ import {
   type Faults,
   type MeterOptions,
 } from '../emulator/index.js';
-import { HemsError } from '../errors.js';
+import { describeError, HemsError, isHemsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Delivery } from '../service/delivery.js';
 import type { RemoteSinkFactory } from '../service/sinks.js';
@@ -31,9 +32,8 @@ import { openTransport } from '../transport/index.js';
 import { decodeInput, formatDecode } from './decode.js';
 import { runExport } from './export.js';
 import type { CliIo } from './io.js';
-import { EXIT_OK } from './io.js';
+import { EXIT_OK, EXIT_USAGE } from './io.js';
 import type { CommandHandlers, OptionBag } from './program.js';
-import { reportError } from './program.js';
 import { loggerFor, type RunWiring, runCommand } from './run.js';
 import { runScan } from './scan.js';
 import { runSimulate, type SimulateOptions } from './simulate.js';
@@ -161,14 +161,22 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+function isFile(path: string): boolean {
+  return existsSync(path) && statSync(path).isFile();
+}
+
 async function decodeCommand(input: string, _opts: OptionBag, io: CliIo): Promise<number> {
-  const lines = input === '-' ? (await readStdin()).split(/\r?\n/).filter((l) => l.trim() !== '') : [input];
+  const many = input === '-' ? await readStdin() : isFile(input) ? readFileSync(input, 'utf8') : null;
+  const lines = many === null ? [input] : many.split(/\r?\n/).filter((l) => l.trim() !== '');
   let code = EXIT_OK;
   for (const line of lines) {
     try {
       io.out(`${formatDecode(decodeInput(line))}\n`);
     } catch (e) {
-      code = Math.max(code, reportError(e, io));
+      // Whatever decodeInput rejects is bad input (exit 2), not a failure of the program.
+      if (!isHemsError(e)) throw e;
+      io.err(`error: ${describeError(e)}\n`);
+      code = EXIT_USAGE;
     }
   }
   return code;

@@ -124,14 +124,14 @@ export async function runCollector(config: Config, deps: CollectorDeps): Promise
       tick: async () => {
         let env: Envelope;
         try {
-          env = await src.read(deps.hardSignal);
+          env = await src.read(deps.hardSignal, stop.signal);
         } catch (e) {
           if (isHemsError(e, 'CONFIG_INVALID')) {
             fatal = e;
             stop.abort();
             return;
           }
-          if (isHemsError(e, 'ABORTED') && stop.signal.aborted) logger.info('reading in progress aborted');
+          if (isHemsError(e, 'ABORTED') && stop.signal.aborted) logger.info('stopped while waiting to retry');
           else logger.error(`reading failed: ${describeError(e)}`);
           return;
         }

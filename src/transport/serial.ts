@@ -8,7 +8,11 @@ import type { ByteStream } from './types.js';
 export function serialOpenError(path: string, e: NodeJS.ErrnoException): HemsError {
   const msg = e.message ?? String(e);
   if (e.code === 'ENOENT' || /no such file/i.test(msg)) {
-    return new HemsError('TRANSPORT_OPEN_FAILED', `serial port ${path} not found`, { path, code: 'ENOENT' });
+    return new HemsError(
+      'TRANSPORT_OPEN_FAILED',
+      `serial port ${path} not found (check --port / SERIAL_PORT; --port sim runs the built-in emulator)`,
+      { path, code: 'ENOENT' },
+    );
   }
   if (e.code === 'EACCES' || /permission denied/i.test(msg)) {
     return new HemsError(

@@ -188,7 +188,9 @@ describe('openTransport serial device (socat PTY pair)', () => {
       (e: unknown) => e,
     );
     expect(isHemsError(err, 'TRANSPORT_OPEN_FAILED')).toBe(true);
-    expect((err as Error).message).toBe('serial port /dev/ttyUSB-does-not-exist not found');
+    expect((err as Error).message).toBe(
+      'serial port /dev/ttyUSB-does-not-exist not found (check --port / SERIAL_PORT; --port sim runs the built-in emulator)',
+    );
   });
 
   it('explains permission errors with the dialout group', async () => {

@@ -1,0 +1,75 @@
+/** Radio trouble through the CLI (issue 4): failed joins are retried with backoff, lost replies resent. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type CliRun, startCli, tempDir } from '../support/cli.js';
+import { CREDS, expectRecord, lineCount, liveReadings, type Sim, startSim } from './harness.js';
+
+/** The time of the first stderr log line matching `re`. */
+function timeOf(stderr: string, re: RegExp): number {
+  const line = stderr.split('\n').find((l) => re.test(l));
+  expect(line, `no log line matching ${re}`).toBeDefined();
+  return Date.parse(line!.slice(0, 24));
+}
+
+describe('radio faults from `simulate`', () => {
+  let sim: Sim | undefined;
+  let run: CliRun | undefined;
+  afterEach(async () => {
+    await run?.stop('SIGKILL');
+    await sim?.run.stop();
+    run = sim = undefined;
+  });
+
+  const collect = (s: Sim, extra: string[] = []) =>
+    startCli(
+      [
+        '--port',
+        s.url,
+        '-o',
+        'stdout',
+        '--mode',
+        'interval',
+        '-i',
+        '1',
+        '--backfill-days',
+        '0',
+        '--state-dir',
+        `${tempDir()}/state`,
+        ...extra,
+      ],
+      { env: CREDS },
+    );
+
+  it('--fault-join-failures 2: both failures logged, retried with growing backoff, then readings', async () => {
+    sim = await startSim(['--fault-join-failures', '2'], CREDS);
+    const r = collect(sim);
+    run = r;
+    await r.until(() => lineCount(r) >= 1, 'a reading after two failed joins', 40_000);
+    const err = r.stderr();
+    const first = timeOf(err, /PANA join failed \(1 in a row\)/);
+    const second = timeOf(err, /PANA join failed \(2 in a row\)/);
+    const up = timeOf(err, /PANA session up/);
+    expect(second - first).toBeGreaterThanOrEqual(1_000);
+    expect(up - second).toBeGreaterThan(second - first);
+    expect(err).not.toMatch(/PANA join failed \(3 in a row\)/);
+    expect(await r.stop()).toBe(0);
+    for (const rec of liveReadings(r.stdout())) expectRecord(rec);
+  });
+
+  it('--fault-drop-responses 2: the Get is resent with a fresh TID and readings arrive', async () => {
+    sim = await startSim(['--fault-drop-responses', '2'], CREDS);
+    const r = collect(sim, ['--debug']);
+    run = r;
+    await r.until(() => lineCount(r) >= 2, 'two readings after two lost replies', 45_000);
+    expect(await r.stop()).toBe(0);
+    const beforeFirst = r.stderr().split(/meter constants/)[0]!;
+    const sends = [
+      ...beforeFirst.matchAll(/> SKSENDTO 1 \S+ 0E1A 1 (?:0 )?[0-9A-F]{4} 1081([0-9A-F]{4})(\S+)/g),
+    ];
+    // Two lost, the third answered: the same request three times, each with its own TID.
+    expect(sends.length).toBeGreaterThanOrEqual(3);
+    const tids = sends.map((m) => m[1]);
+    expect(new Set(tids).size).toBe(tids.length);
+    expect(new Set(sends.map((m) => m[2])).size).toBe(1);
+    for (const rec of liveReadings(r.stdout())) expectRecord(rec);
+  });
+});

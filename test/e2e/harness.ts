@@ -1,0 +1,113 @@
+/** Shared pieces of the end-to-end tests: the emulator process, a socat PTY, record checks. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { READING_KEYS } from '../../src/reading/record.js';
+import { type CliRun, startCli } from '../support/cli.js';
+
+export const ID = 'F1E2D3C4B5A69788796A5B4C3D2E1F0A';
+export const PASSWORD = 'Pw3xQ9zR7kLm';
+export const CREDS = { B_ROUTE_ID: ID, B_ROUTE_PASSWORD: PASSWORD };
+
+export interface Sim {
+  run: CliRun;
+  port: number;
+  url: string;
+}
+
+/** `simulate --listen 127.0.0.1:0 --latency-scale 0 …`; resolves once it prints its port. */
+export async function startSim(args: string[], env: Record<string, string> = {}): Promise<Sim> {
+  const run = startCli(['simulate', '--listen', '127.0.0.1:0', '--latency-scale', '0', ...args], { env });
+  let port = 0;
+  await run.until(() => {
+    const m = /listening on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(run.stderr());
+    if (m) port = Number(m[1]);
+    return port > 0;
+  }, 'the emulator to listen');
+  return { run, port, url: `tcp://127.0.0.1:${port}` };
+}
+
+export interface Pty {
+  path: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** `socat pty,raw,echo=0,link=DIR/ttyHEMS tcp:127.0.0.1:PORT`: the emulator as a real serial device. */
+export async function startPty(port: number, dir: string): Promise<Pty> {
+  const path = join(dir, 'ttyHEMS');
+  const child = spawn('socat', [`pty,raw,echo=0,link=${path}`, `tcp:127.0.0.1:${port}`], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  await waitFor(() => existsSync(path) || child.exitCode !== null, 'the socat PTY link');
+  expect(child.exitCode).toBeNull();
+  return {
+    path,
+    child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 10_000,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A port that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export type Rec = Record<string, unknown>;
+
+/** The complete JSON lines on stdout. */
+export function jsonLines(stdout: string): Rec[] {
+  return stdout
+    .split('\n')
+    .slice(0, -1)
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Rec);
+}
+
+/** Live readings (backfilled half hours carry `backfill: true` and no instantaneous values). */
+export function liveReadings(stdout: string): Rec[] {
+  return jsonLines(stdout).filter((r) => r.backfill !== true);
+}
+
+const READING_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/;
+const METER_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/;
+
+/** The original tool's 10-key record, keys in order, types as documented. */
+export function expectRecord(r: Rec): void {
+  expect(Object.keys(r)).toEqual([...READING_KEYS]);
+  expect(r.timestamp).toMatch(READING_TIME);
+  expect(typeof r.cumulative_power_kwh).toBe('number');
+  expect(Number.isInteger(r.instant_power_w)).toBe(true);
+  expect(typeof r.current_a).toBe('number');
+  expect(typeof r.current_r_a).toBe('number');
+  for (const k of ['historical_timestamp', 'recent_30min_timestamp'] as const) {
+    if (r[k] !== null) expect(r[k]).toMatch(METER_TIME);
+  }
+}
+
+/** Counts complete stdout lines. */
+export const lineCount = (run: CliRun): number => liveReadings(run.stdout()).length;
