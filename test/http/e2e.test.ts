@@ -2,7 +2,7 @@
  * End to end: emulator → real meter session → real store → HTTP server → fetch and headless
  * Chromium. The meter's clock is a variable the test moves by half hours.
  */
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
@@ -190,8 +190,6 @@ describe('dashboard and endpoints against the emulator', () => {
     expect(blocked).toEqual([]);
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
-    await mkdir(join(process.cwd(), 'docs'), { recursive: true });
-    await copyFile(join(ARTIFACTS, 'dashboard.png'), join(process.cwd(), 'docs', 'dashboard.png'));
     await ctx.close();
   });
 
