@@ -1,46 +1,10 @@
 /** Wall-clock helpers for the meter's time zone (the meter counts in local time). */
-export interface LocalParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
+import { localWallTimeToUtc, utcToWallTime, type WallTime } from '../time/zone.js';
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
+export type LocalParts = WallTime;
 
 export function localParts(ms: number, timeZone: string): LocalParts {
-  const out: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(new Date(ms))) {
-    if (p.type !== 'literal') out[p.type] = Number(p.value);
-  }
-  return {
-    year: out.year ?? 1970,
-    month: out.month ?? 1,
-    day: out.day ?? 1,
-    hour: out.hour ?? 0,
-    minute: out.minute ?? 0,
-    second: out.second ?? 0,
-  };
+  return utcToWallTime(ms, timeZone);
 }
 
 /** Local time minus UTC, in whole minutes, at instant `ms`. */
@@ -50,7 +14,7 @@ export function offsetMinutes(ms: number, timeZone: string): number {
   return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
 }
 
-/** Epoch ms of a local wall-clock time (first match on DST overlaps). */
+/** Epoch ms of a local wall-clock time (the earlier instant on DST overlaps). */
 export function localToEpoch(
   timeZone: string,
   year: number,
@@ -59,10 +23,7 @@ export function localToEpoch(
   hour = 0,
   minute = 0,
 ): number {
-  const guess = Date.UTC(year, month - 1, day, hour, minute);
-  let ms = guess - offsetMinutes(guess, timeZone) * 60_000;
-  ms = guess - offsetMinutes(ms, timeZone) * 60_000;
-  return ms;
+  return localWallTimeToUtc(year, month, day, hour, minute, 0, timeZone);
 }
 
 /** Start of the latest local :00 or :30 at or before `ms`. */

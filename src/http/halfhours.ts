@@ -5,7 +5,7 @@
  */
 
 import type { Envelope } from '../reading/record.js';
-import { localWallTimeToUtc, utcToWallTime } from '../reading/tz.js';
+import { localWallTimeToUtc, utcToWallTime } from '../time/zone.js';
 
 const HALF_HOUR_MS = 30 * 60 * 1000;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;

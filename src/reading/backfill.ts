@@ -3,10 +3,11 @@
  * meter's history (E2 after SetC E5 = day, protocol.md §B.3, §C.2) becomes records.
  * The clock, the zone and what the store already holds are passed in.
  */
+
+import { localWallTimeToUtc, utcToWallTime } from '../time/zone.js';
 import { counterDelta } from './energy.js';
 import { type Envelope, formatMeterTime, formatReadingTime } from './record.js';
 import type { CalendarDay } from './slots.js';
-import { localWallTimeToUtc, utcToWallTime } from './tz.js';
 
 export const DEFAULT_BACKFILL_DAYS = 7;
 /** E5 holds 0–99 (0 = today), protocol.md §C.2. */

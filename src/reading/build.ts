@@ -10,10 +10,10 @@ import {
   decodeInstantPower,
   type FixedTimeEnergy,
 } from '../echonet/meter.js';
+import { localWallTimeToUtc } from '../time/zone.js';
 import { toKwh } from './energy.js';
 import { formatMeterTime, formatReadingTime, type Reading } from './record.js';
 import type { RecentSlot, SlotPoint } from './slots.js';
-import { localWallTimeToUtc } from './tz.js';
 
 /** Read once per session: D3 (1 when unsupported), E1, D7. */
 export interface MeterConstants {

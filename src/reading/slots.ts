@@ -7,8 +7,8 @@
  */
 
 import type { DayHistory } from '../echonet/meter.js';
+import { localWallTimeToUtc, utcToWallTime } from '../time/zone.js';
 import { counterDelta } from './energy.js';
-import { localWallTimeToUtc, utcToWallTime } from './tz.js';
 
 export const HALF_HOUR_MS = 30 * 60 * 1000;
 

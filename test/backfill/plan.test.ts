@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type DayPlan, dayIndex, daySlots, localDate, planBackfill } from '../../src/reading/backfill.js';
-import { utcToWallTime } from '../../src/reading/tz.js';
+import { utcToWallTime } from '../../src/time/zone.js';
 
 const TOKYO = 'Asia/Tokyo';
 const HH = 1_800_000;

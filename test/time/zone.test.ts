@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidTimeZone, localWallTimeToUtc, utcToWallTime } from '../../src/reading/tz.js';
+import { isValidTimeZone, localWallTimeToUtc, utcToWallTime } from '../../src/time/zone.js';
 
 describe('localWallTimeToUtc', () => {
   it('converts Tokyo wall time (UTC+9, no DST)', () => {

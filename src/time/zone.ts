@@ -1,3 +1,4 @@
+/** Time-zone arithmetic with Intl only (no tz database of ours): pure, imports nothing. */
 /** Wall-clock fields of an instant in a named IANA time zone (Intl only, no tz library). */
 export interface WallTime {
   year: number;
