@@ -27,6 +27,9 @@ export interface SessionTimeouts {
   reopenBackoffMax: number;
   /** openStream attempts within one read(). */
   reopenAttempts: number;
+  /** Capped exponential pause before scanning again after a scan that found no meter. */
+  scanBackoffBase: number;
+  scanBackoffMax: number;
   /** Longest a read() waits for EVENT 25 after 29, or EVENT 33 after 32. */
   gate: number;
   /** close(): longest wait for SKTERM. */
@@ -45,6 +48,8 @@ export const DEFAULT_SESSION_TIMEOUTS: SessionTimeouts = {
   reopenBackoffBase: 1_000,
   reopenBackoffMax: 30_000,
   reopenAttempts: 6,
+  scanBackoffBase: 60_000,
+  scanBackoffMax: 30 * 60_000,
   gate: 90_000,
   term: 5_000,
 };

@@ -120,6 +120,8 @@ class Session implements MeterSession {
 
   private pan: CachedPan | null = null;
   private joinFailures = 0;
+  private scanFailures = 0;
+  private nextScanAt = 0;
   private misses = 0;
   private tid = Math.floor(Math.random() * 0xffff);
   private readonly waiters = new Map<number, Waiter>();
@@ -633,7 +635,27 @@ class Session implements MeterSession {
       this.setPan(pan);
       return pan;
     }
-    await this.runScan(signal);
+    // Each escalating scan costs up to minutes of radio time (duty-cycle budget): after a
+    // scan that found nothing, the next one waits a growing pause instead of every reading.
+    const wait = this.nextScanAt - this.clock();
+    if (wait > 0) {
+      throw new HemsError(
+        'SCAN_NOTHING_FOUND',
+        `no smart meter answered the last scan; scanning again in ${Math.ceil(wait / 1000)} s`,
+      );
+    }
+    try {
+      await this.runScan(signal);
+    } catch (e) {
+      if (isHemsError(e, 'SCAN_NOTHING_FOUND')) {
+        this.scanFailures++;
+        this.nextScanAt =
+          this.clock() + backoff(this.scanFailures, this.t.scanBackoffBase, this.t.scanBackoffMax);
+      }
+      throw e;
+    }
+    this.scanFailures = 0;
+    this.nextScanAt = 0;
     return this.pan!;
   }
 

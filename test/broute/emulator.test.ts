@@ -275,3 +275,37 @@ describe('runScan', () => {
     }
   });
 });
+
+describe('scan backoff (duty-cycle budget)', () => {
+  it('after a scan that found nothing, the next reads wait a growing pause instead of scanning again', async () => {
+    const r = await rig('BP35A1', {
+      session: { scanDurations: [4, 5], timeouts: { scanBackoffBase: 60_000, scanBackoffMax: 600_000 } },
+    });
+    r.emu.faults.scanMisses = 4; // both durations of the first two scan rounds find nothing
+    const first = await r.session.read().catch((e: unknown) => e);
+    expect(isHemsError(first, 'SCAN_NOTHING_FOUND')).toBe(true);
+    expect(r.emu.counters.scans).toBe(2);
+
+    // Within the pause: no radio scan at all.
+    r.now.ms += 30_000;
+    const second = await r.session.read().catch((e: unknown) => e);
+    expect(isHemsError(second, 'SCAN_NOTHING_FOUND')).toBe(true);
+    expect((second as Error).message).toMatch(/scanning again in 30 s/);
+    expect(r.emu.counters.scans).toBe(2);
+
+    // After it: scans again (still nothing), and the pause doubles.
+    r.now.ms += 31_000;
+    await r.session.read().catch(() => undefined);
+    expect(r.emu.counters.scans).toBe(4);
+    r.now.ms += 61_000;
+    const paused = await r.session.read().catch((e: unknown) => e);
+    expect((paused as Error).message).toMatch(/scanning again in 59 s/);
+    expect(r.emu.counters.scans).toBe(4);
+
+    // The meter answers again: the next scan after the pause finds it and readings flow.
+    r.now.ms += 60_000;
+    const env = await r.session.read();
+    expect(env.reading.instant_power_w).toBe(r.emu.meter.powerAt(r.now.ms));
+    expect(r.emu.counters.scans).toBe(5);
+  });
+});
