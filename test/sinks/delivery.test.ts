@@ -111,6 +111,18 @@ describe('delivery', () => {
     expect(d.stats().webhook).toMatchObject({ depth: 0, delivered: 8 });
   });
 
+  test('flush retries an output that is waiting out a long backoff at once', async () => {
+    const { sink, ctl } = memorySink('webhook', true);
+    ctl.fail = new SinkError('down', true);
+    const d = createDelivery({ store: store(), sinks: [sink], backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    cleanups.push(() => d.close());
+    await d.submit(envelope(1));
+    await until(() => (d.stats().webhook?.failures ?? 0) >= 1);
+    ctl.fail = null; // back, but the drainer would sleep 60 s before trying again
+    expect(await d.flush(5_000)).toBe(true);
+    expect(ctl.got.map((e) => e.id)).toEqual([envelope(1).id]);
+  });
+
   test('500 then 200: the reading is retried with the same id and arrives once', async () => {
     const srv = await hook();
     let n = 0;
