@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 
 /**
  * A small `.env` parser: `KEY=VALUE` lines, optional `export ` prefix, `#` comments,
- * single quotes (taken literally), double quotes (with \n \r \t \" \\ escapes, may span
+ * single quotes (taken literally), double quotes (with \n \r \t \" \\ \$ \` escapes, as bash and
+ * systemd's EnvironmentFile= read the installer's quoting; may span
  * lines), and unquoted values with trailing ` # comment` removed.
  */
 export function parseDotenv(text: string): Record<string, string> {
@@ -60,7 +61,7 @@ function findClose(body: string, quote: string): number {
 }
 
 function unescapeDouble(raw: string): string {
-  return raw.replace(/\\([nrt"\\])/g, (_m, c: string) => {
+  return raw.replace(/\\([nrt"\\$`])/g, (_m, c: string) => {
     switch (c) {
       case 'n':
         return '\n';

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,5 +48,29 @@ describe('parseDotenv', () => {
     expect(readDotenvFile(join(dir, '.env'))).toBeNull();
     writeFileSync(join(dir, '.env'), 'A=1\n');
     expect(readDotenvFile(join(dir, '.env'))).toEqual({ A: '1' });
+  });
+});
+
+describe('the installer’s .env quoting', () => {
+  it('reads back exactly what scripts/envfile.sh writes, whatever the value holds', () => {
+    const values = [
+      'plain',
+      'with space',
+      'a"quote',
+      'back\\slash',
+      'dol$lar$(id)',
+      'back`tick`',
+      "it's",
+      '100% & #x',
+    ];
+    const quoted = values.map((v) =>
+      execFileSync('bash', ['-c', 'source scripts/envfile.sh && env_quote "$1"', 'x', v], {
+        cwd: join(import.meta.dirname, '..', '..'),
+        encoding: 'utf8',
+      }),
+    );
+    const text = quoted.map((q, i) => `K${i}=${q}`).join('\n');
+    const parsed = parseDotenv(text);
+    expect(values.map((_, i) => parsed[`K${i}`])).toEqual(values);
   });
 });
