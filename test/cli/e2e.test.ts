@@ -1,53 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { READING_KEYS } from '../../src/reading/record.js';
 import { csvHeader } from '../../src/sinks/format.js';
+import { startCli as start } from '../support/cli.js';
+import { tempDir } from '../support/temp.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-/** A clean environment: no B-route settings leak in from the machine. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
-}
-
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
-function start(args: string[], env: Record<string, string> = {}): Run {
-  const cwd = mkdtempSync(join(tmpdir(), 'hems-e2e-'));
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: cleanEnv(env) });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  child.stderr.on('data', (b: Buffer) => {
-    err += b.toString();
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
-
-async function until(cond: () => boolean, what: string, run: Run, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; stderr:\n${run.stderr()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 function tmpDir(): string {
-  return mkdtempSync(join(tmpdir(), 'hems-e2e-out-'));
+  return tempDir('hems-e2e-out-');
 }
 
 describe('built CLI: usage', () => {
@@ -94,9 +58,7 @@ describe('built CLI: usage', () => {
 
   it('invalid configuration: exit 2, one line per problem, no stack trace, nothing started', async () => {
     const r = start(['-o', 'gcloud', '-i', '0', '--mode', 'interval', '-s', '* *'], {
-      B_ROUTE_ID: 'tooshort',
-      LOCAL_TIMEZONE: 'Nowhere/City',
-      WEBHOOK_URL: 'file:///etc/passwd',
+      env: { B_ROUTE_ID: 'tooshort', LOCAL_TIMEZONE: 'Nowhere/City', WEBHOOK_URL: 'file:///etc/passwd' },
     });
     expect(await r.exit).toBe(2);
     expect(r.stderr().split('\n').filter(Boolean)).toEqual([
@@ -130,7 +92,7 @@ describe('built CLI: scan', () => {
 describe.concurrent('built CLI: --port sim', () => {
   it('-o stdout json: JSON lines with the 10 keys; SIGTERM → exit 0', async () => {
     const r = start([...SIM, '-o', 'stdout', '--state-dir', tmpDir()]);
-    await until(() => r.stdout().split('\n').length > 2, 'two readings', r);
+    await r.until(() => r.stdout().split('\n').length > 2, 'two readings');
     r.child.kill('SIGTERM');
     expect(await r.exit).toBe(0);
     const lines = r.stdout().trim().split('\n');
@@ -146,7 +108,7 @@ describe.concurrent('built CLI: --port sim', () => {
 
   it('-o stdout -f yaml: valid YAML documents', async () => {
     const r = start([...SIM, '-o', 'stdout', '-f', 'yaml', '--state-dir', tmpDir()]);
-    await until(() => (r.stdout().match(/^---$/gm) ?? []).length >= 2, 'two documents', r);
+    await r.until(() => (r.stdout().match(/^---$/gm) ?? []).length >= 2, 'two documents');
     r.child.kill('SIGTERM');
     expect(await r.exit).toBe(0);
     const docs = parseAllDocuments(r.stdout()).map((d) => (d as { toJS(): Record<string, unknown> }).toJS());
@@ -156,7 +118,7 @@ describe.concurrent('built CLI: --port sim', () => {
 
   it('-o stdout -f csv: the header once, then rows', async () => {
     const r = start([...SIM, '-o', 'stdout', '-f', 'csv', '--state-dir', tmpDir()]);
-    await until(() => r.stdout().split('\n').length > 3, 'two rows', r);
+    await r.until(() => r.stdout().split('\n').length > 3, 'two rows');
     r.child.kill('SIGTERM');
     expect(await r.exit).toBe(0);
     const lines = r.stdout().trim().split('\n');
@@ -186,7 +148,7 @@ describe.concurrent('built CLI: --port sim', () => {
           '--state-dir',
           join(dir, format),
         ]);
-        await until(() => r.stderr().includes('reading 20'), 'a reading', r);
+        await r.until(() => r.stderr().includes('reading 20'), 'a reading');
         r.child.kill('SIGTERM');
         expect(await r.exit).toBe(0);
       }),
@@ -204,11 +166,9 @@ describe.concurrent('built CLI: --port sim', () => {
     // FILE_FORMAT picks the file format when -f is absent; a second run appends without a new header.
     const again = start(
       [...SIM, '-o', 'file', '--file', join(dir, 'data-csv.dat'), '--state-dir', join(dir, 'csv')],
-      {
-        FILE_FORMAT: 'csv',
-      },
+      { env: { FILE_FORMAT: 'csv' } },
     );
-    await until(() => again.stderr().includes('reading 20'), 'a reading', again);
+    await again.until(() => again.stderr().includes('reading 20'), 'a reading');
     again.child.kill('SIGTERM');
     expect(await again.exit).toBe(0);
     const csv = readFileSync(join(dir, 'data-csv.dat.csv'), 'utf8');

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { type RunOptions, runCommand } from '../../src/cli/run.js';
 import { HemsError } from '../../src/errors.js';
@@ -18,6 +18,16 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'hems-run-'));
+  dirs.push(d);
+  return d;
 }
 
 function setup() {
@@ -50,7 +60,7 @@ function setup() {
   const ro: RunOptions = {
     wiring: { createSource: () => source, createDelivery: () => delivery },
     env: { HEMS_LOG_FORMAT: 'json' },
-    cwd: mkdtempSync(join(tmpdir(), 'hems-run-')),
+    cwd: tmp(),
     signals: signals as unknown as RunOptions['signals'],
     forceExit: (c) => void exits.push(c),
   };

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDotenv, readDotenvFile } from '../../src/config/dotenv.js';
+import { tempDir } from '../support/temp.js';
 
 describe('parseDotenv', () => {
   it('reads KEY=VALUE, export prefix, comments, quotes and escapes', () => {
@@ -44,7 +44,7 @@ describe('parseDotenv', () => {
   });
 
   it('returns null for a missing file and parses an existing one', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hems-env-'));
+    const dir = tempDir('hems-env-');
     expect(readDotenvFile(join(dir, '.env'))).toBeNull();
     writeFileSync(join(dir, '.env'), 'A=1\n');
     expect(readDotenvFile(join(dir, '.env'))).toEqual({ A: '1' });
@@ -63,12 +63,19 @@ describe('the installer’s .env quoting', () => {
       "it's",
       '100% & #x',
     ];
-    const quoted = values.map((v) =>
-      execFileSync('bash', ['-c', 'source scripts/envfile.sh && env_quote "$1"', 'x', v], {
-        cwd: join(import.meta.dirname, '..', '..'),
-        encoding: 'utf8',
-      }),
-    );
+    // One bash for all values (a NUL after each quoted one): a shell start costs more than the quoting.
+    const quoted = execFileSync(
+      'bash',
+      [
+        '-c',
+        'source scripts/envfile.sh && for v in "$@"; do env_quote "$v"; printf "\\0"; done',
+        'x',
+        ...values,
+      ],
+      { cwd: join(import.meta.dirname, '..', '..'), encoding: 'utf8' },
+    ).split('\0');
+    expect(quoted.pop()).toBe('');
+    expect(quoted).toHaveLength(values.length);
     const text = quoted.map((q, i) => `K${i}=${q}`).join('\n');
     const parsed = parseDotenv(text);
     expect(values.map((_, i) => parsed[`K${i}`])).toEqual(values);

@@ -1,16 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configProblems, loadConfig } from '../../src/config/load.js';
 import { isHemsError } from '../../src/errors.js';
 import { redact } from '../../src/log.js';
+import { tempDir } from '../support/temp.js';
 
 const ID = 'AB23456789ABCDEF0123456789ABCDEF';
 
-function tmp(): string {
-  return mkdtempSync(join(tmpdir(), 'hems-load-'));
-}
+const tmp = (): string => tempDir('hems-load-');
 
 describe('loadConfig', () => {
   it('reads .env from the working directory, below the environment', () => {

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Config, resolveConfig } from '../../src/config/schema.js';
@@ -11,6 +10,7 @@ import type { Delivery } from '../../src/service/delivery.js';
 import type { ReadingSource } from '../../src/service/types.js';
 import { csvHeader, renderRecord } from '../../src/sinks/format.js';
 import { envelope } from '../sinks/envelopes.js';
+import { tempDir } from '../support/temp.js';
 import { VirtualClock } from './virtual-clock.js';
 
 const T0 = Date.parse('2024-01-01T00:00:00Z');
@@ -150,7 +150,7 @@ describe('runCollector', () => {
   });
 
   it('writes to the file output through the default in-memory delivery', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hems-collector-'));
+    const dir = tempDir('hems-collector-');
     const clock = new VirtualClock(T0);
     const stop = new AbortController();
     const source = scriptedSource(clock, (i) => {

@@ -172,7 +172,7 @@ describe('delivery', () => {
     const d = delivery({
       store: store(),
       sinks: [createWebhookSink({ url: srv.url, timeoutMs: 30_000 }), local.sink],
-      closeGraceMs: 1000,
+      closeGraceMs: 50,
     });
     for (let i = 0; i < 4; i++) await d.submit(envelope(i));
     expect(local.ctl.got.map((e) => e.id)).toEqual(ids(4));

@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { tempDir } from './temp.js';
+
+export { tempDir };
 
 /** The built CLI (test/support/build-once.ts builds it before the suite). */
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -12,9 +14,14 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { PATH: process.env.PATH, HOME: process.env.HOME, METADATA_SERVER_DETECTION: 'none', ...extra };
 }
 
-export function tempDir(prefix = 'hems-e2e-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+// CLIs still running when the importing test file ends (a test failed before stopping one) are
+// killed, so a failure cannot leave a collector behind on the machine.
+const live = new Set<ChildProcess>();
+afterAll(async () => {
+  const gone = [...live].map((child) => new Promise((resolve) => child.once('close', resolve)));
+  for (const child of live) child.kill('SIGKILL');
+  await Promise.all(gone);
+});
 
 export interface CliRun {
   child: ChildProcess;
@@ -28,8 +35,9 @@ export interface CliRun {
 
 /** Spawns `node dist/cli/main.js ...args` in `cwd` (a fresh temp dir by default). */
 export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): CliRun {
-  const cwd = opts.cwd ?? tempDir();
+  const cwd = opts.cwd ?? tempDir('hems-e2e-');
   const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: cleanEnv(opts.env) });
+  live.add(child);
   let out = '';
   let err = '';
   child.stdout?.on('data', (b: Buffer) => {
@@ -38,7 +46,12 @@ export function startCli(args: string[], opts: { env?: Record<string, string>; c
   child.stderr?.on('data', (b: Buffer) => {
     err += b.toString();
   });
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const exit = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      live.delete(child);
+      resolve(code);
+    }),
+  );
   const run: CliRun = {
     child,
     stdout: () => out,
