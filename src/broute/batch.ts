@@ -34,6 +34,7 @@ export async function fetchProperties(
   const result = new Map<number, Uint8Array>();
   const epcs = wanted.filter((e) => !st.unsupported.has(e));
   const queue = chunks(epcs, Math.max(1, st.limit));
+  const markedNow: number[] = [];
   while (queue.length > 0) {
     const job = queue.shift()!;
     const reply = await get(job.epcs);
@@ -46,6 +47,7 @@ export async function fetchProperties(
       st.limit = Math.min(st.limit, Math.max(1, job.droppedAfter));
     if (missing.length === 0) continue;
     if (job.epcs.length === 1) {
+      if (!st.unsupported.has(job.epcs[0]!)) markedNow.push(job.epcs[0]!);
       st.unsupported.add(job.epcs[0]!);
       continue;
     }
@@ -58,5 +60,8 @@ export async function fetchProperties(
       else queue.unshift(...chunks(missing, Math.max(1, st.limit), answered));
     }
   }
+  // Nothing at all came back: the meter was busy or refusing everything for now (a transient
+  // Get_SNA with every PDC 0), which says nothing about single properties. Ask again next time.
+  if (result.size === 0) for (const e of markedNow) st.unsupported.delete(e);
   return result;
 }

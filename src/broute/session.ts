@@ -26,6 +26,7 @@ import {
   advanceSlots,
   currentRecent,
   EMPTY_SLOT_STATE,
+  HALF_HOUR_MS,
   localDays,
   needsYesterday,
   type RecentSlot,
@@ -130,6 +131,8 @@ class Session implements MeterSession {
   private slots: SlotState = EMPTY_SLOT_STATE;
   private slotsLoadedFor: string | null = null;
   private history: { slotAt: number; recent: RecentSlot | null } | null = null;
+  /** The latest EA time (meter clock) and when we read it (our clock). */
+  private meterDay: { meterMs: number; hostMs: number } | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   /** The stop request of the read() in progress: ends backoff pauses, not exchanges. */
   private waitSignal: AbortSignal | undefined;
@@ -183,6 +186,7 @@ class Session implements MeterSession {
         if (facts.getMap && !facts.getMap.has(0xe2)) {
           throw new HemsError('METER_SNA', 'the meter does not list E2 (day history) in its Get map');
         }
+        this.checkMeterDay();
         const h = await this.historyDay(day, signal);
         return { day, raw: h.raw };
       }),
@@ -273,6 +277,25 @@ class Session implements MeterSession {
       : new HemsError('METER_TIMEOUT', `no reading: ${describeError(lastError)}`);
   }
 
+  /**
+   * Callers name E5 days by our clock; E5 counts from the meter's today (§C.2). While the
+   * meter's latest EA day differs from our local day (clock skew across midnight, a host clock
+   * that is off), a history day would be stored under the wrong date: refuse until they agree.
+   */
+  private checkMeterDay(): void {
+    const ref = this.meterDay;
+    const now = this.clock();
+    if (!ref || Math.abs(now - ref.hostMs) > HALF_HOUR_MS) return;
+    const ours = localDays(now, this.opts.timezone).today;
+    const theirs = localDays(ref.meterMs, this.opts.timezone).today;
+    if (ours.year !== theirs.year || ours.month !== theirs.month || ours.day !== theirs.day) {
+      throw new HemsError(
+        'METER_BAD_RESPONSE',
+        `the meter's day (${theirs.year}-${theirs.month}-${theirs.day}) differs from ours; history read postponed`,
+      );
+    }
+  }
+
   private async takeReading(facts: MeterFacts, signal?: AbortSignal): Promise<Envelope> {
     const wanted = [...BASE_EPCS, ...(facts.getMap ? REVERSE_EPCS : [])].filter(
       (e) => !facts.getMap || facts.getMap.has(e),
@@ -280,6 +303,7 @@ class Session implements MeterSession {
     const props = await fetchProperties((epcs) => this.get(epcs, signal), wanted, this.batch);
     const now = this.clock();
     const values = decodeMeterValues(props, this.opts.timezone);
+    if (values.fixed) this.meterDay = { meterMs: values.fixed.atMs, hostMs: now };
     const meter = this.pan?.addr ?? 'unknown';
     await this.ensureSlotsLoaded(meter);
     if (values.fixed) this.slots = advanceSlots(this.slots, values.fixed, facts.constants.digits);
@@ -288,7 +312,10 @@ class Session implements MeterSession {
     if (!recent) {
       // At most one history fetch per fixed-time slot; its answer serves the whole slot.
       if (this.history?.slotAt !== slotAt) {
-        this.history = { slotAt, recent: await this.recentFromHistory(facts, now, signal) };
+        // E5=0 is the meter's today: name the days by the meter's clock (its EA time) when known,
+        // so a skew across midnight does not shift every slot by a day (§C.2).
+        const dayRef = values.fixed?.atMs ?? now;
+        this.history = { slotAt, recent: await this.recentFromHistory(facts, dayRef, signal) };
       }
       recent = this.history.recent;
     }
@@ -317,8 +344,11 @@ class Session implements MeterSession {
     };
   }
 
-  /** SetC E5 + Get E2 (today, and yesterday when today has < 2 slots), protocol.md §C.2. */
-  private async recentFromHistory(facts: MeterFacts, now: number, signal?: AbortSignal) {
+  /**
+   * SetC E5 + Get E2 (today, and yesterday when today has < 2 slots), protocol.md §C.2.
+   * `dayRef` is an instant on the meter's current local day.
+   */
+  private async recentFromHistory(facts: MeterFacts, dayRef: number, signal?: AbortSignal) {
     if (facts.getMap && !facts.getMap.has(0xe2)) return null;
     try {
       const today = await this.historyDay(0, signal);
@@ -326,7 +356,7 @@ class Session implements MeterSession {
       const found = recentFromHistory(
         today,
         yesterday,
-        localDays(now, this.opts.timezone),
+        localDays(dayRef, this.opts.timezone),
         this.opts.timezone,
         facts.constants.digits,
       );
@@ -415,8 +445,43 @@ class Session implements MeterSession {
     expect: readonly number[],
     signal?: AbortSignal,
   ): Promise<Frame> {
+    // One reply settles the request, whichever of its TIDs it carries: a meter slower than
+    // `response` answers an earlier attempt late, and may never answer the resend (§D.2, §D.4).
+    let settle!: { resolve: (f: Frame) => void; reject: (e: Error) => void };
+    const reply = new Promise<Frame>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    reply.catch(() => undefined);
+    const tids: number[] = [];
+    try {
+      return await this.attempts(frame, expect, reply, settle, tids, signal);
+    } finally {
+      for (const t of tids) this.waiters.delete(t);
+    }
+  }
+
+  private async attempts(
+    frame: Pick<Frame, 'esv' | 'properties'>,
+    expect: readonly number[],
+    reply: Promise<Frame>,
+    settle: { resolve: (f: Frame) => void; reject: (e: Error) => void },
+    tids: number[],
+    signal?: AbortSignal,
+  ): Promise<Frame> {
     let sendFailures = 0;
+    let early: Frame | null = null;
+    reply.then(
+      (f) => {
+        early = f;
+      },
+      () => undefined,
+    );
     for (let attempt = 0; attempt <= this.t.resends; ) {
+      // A late reply to an earlier attempt may have come in while we paused.
+      if (early) {
+        this.misses = 0;
+        return early;
+      }
       await this.sendGate(signal);
       const client = this.client!;
       const ipv6 = this.pan!.ipv6;
@@ -428,11 +493,7 @@ class Session implements MeterSession {
         seoj: EOJ.controller,
         deoj: EOJ.smartMeter,
       });
-      let settle!: { resolve: (f: Frame) => void; reject: (e: Error) => void };
-      const reply = new Promise<Frame>((resolve, reject) => {
-        settle = { resolve, reject };
-      });
-      reply.catch(() => undefined);
+      tids.push(tid);
       this.waiters.set(tid, { expect, ...settle });
       let param: number;
       const epoch = this.sessionEpoch;
@@ -463,7 +524,6 @@ class Session implements MeterSession {
         continue;
       }
       const got = await withTimeout(reply, this.t.response, signal);
-      this.waiters.delete(tid);
       if (got) {
         this.misses = 0;
         return got;

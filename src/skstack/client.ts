@@ -202,6 +202,9 @@ class Client implements SkClient {
       if (isHemsError(e, 'DONGLE_TIMEOUT')) {
         this.log.warn('ROPT got no answer; assuming the model default ERXUDP format');
         this.current.payload = d.defaultPayload;
+        // A dongle without product commands may still hold `ROPT<CR>` as a half-typed line
+        // (or answer it late): end it and drop whatever it produces before the next command.
+        await this.resync();
         return;
       }
       throw e;

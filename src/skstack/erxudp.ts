@@ -40,7 +40,9 @@ export function parseErxudpHeader(tokens: readonly string[]): ErxudpHeader {
     secured = rest[0]!;
     side = hexNum(rest[1]!, 'SIDE');
   } else {
-    rssi = hexNum(rest[0]!, 'RSSI');
+    if (!isRssiToken(rest[0]!))
+      throw new HemsError('DONGLE_BAD_LINE', `ERXUDP RSSI "${rest[0]}" is not a number`);
+    rssi = parseRssi(rest[0]!);
     secured = rest[1]!;
     side = hexNum(rest[2]!, 'SIDE');
   }
@@ -76,6 +78,18 @@ export function parseErxudpHexLine(line: string): Erxudp {
   }
   const { dataLen: _dataLen, ...rest } = header;
   return { ...rest, data };
+}
+
+/** The RSSI token (SA2=1) has no verified width or sign (§A.7, §G.2): 1–4 hex digits, optional '-'. */
+export function isRssiToken(t: string): boolean {
+  return /^-?[0-9A-Fa-f]{1,4}$/.test(t);
+}
+
+/** 1–2 digits as printed by the emulator and momonga's reading; '-' or a 3–4 digit two's-complement value is signed. */
+export function parseRssi(t: string): number {
+  if (t.startsWith('-')) return -Number.parseInt(t.slice(1), 16);
+  const v = Number.parseInt(t, 16);
+  return t.length > 2 && v >= 0x8000 ? v - 0x10000 : v;
 }
 
 function hexNum(tok: string, name: string): number {

@@ -1,6 +1,6 @@
 import { toHex } from '../echonet/hex.js';
 import type { Edition, PanDesc, PayloadFormat } from './api.js';
-import { type Erxudp, parseErxudpHeader } from './erxudp.js';
+import { type Erxudp, isRssiToken, parseErxudpHeader } from './erxudp.js';
 
 /**
  * What the byte-level framer recognises in the dongle's output (protocol.md §A.2, §H).
@@ -158,12 +158,17 @@ export class SkFramer {
     }
     const text = String.fromCharCode(...buf.slice(ERXUDP_PREFIX.length, -1));
     const tokens = text.split(' ');
-    // Header tokens: sender dest rport lport lla [rssi] secured [side] datalen (§A.7). The
-    // fields between LLA and DATALEN are 1–2 characters; DATALEN is the first 4-hex token after LLA.
+    // Header tokens: sender dest rport lport lla [rssi] secured [side] datalen (§A.7). SECURED
+    // and SIDE are 1–2 characters; DATALEN is the first 4-hex token after them. RSSI (SA2=1)
+    // has no verified width or sign, so up to 4 hex digits with an optional '-' are accepted:
+    // it never ends the header, because SECURED always follows it.
     if (tokens.length < 7) return;
     const last = tokens[tokens.length - 1]!;
     const between = tokens.slice(5, -1);
-    if (between.some((t) => t.length > 2) || tokens.length > 9) {
+    const rssiForm =
+      tokens.length === 9 || (tokens.length >= 7 && between.length >= 1 && !isShortField(between[0]!));
+    const fixed = rssiForm ? between.slice(1) : between;
+    if (tokens.length > 9 || fixed.some((t) => !isShortField(t)) || (rssiForm && !isRssiToken(between[0]!))) {
       this.garbageLine('ERXUDP header has unexpected fields');
       return;
     }
@@ -307,6 +312,10 @@ export class SkFramer {
     this.endPan();
     this.out.push({ type: 'garbage', bytes: Uint8Array.from(bytes), reason });
   }
+}
+
+function isShortField(t: string): boolean {
+  return t.length >= 1 && t.length <= 2;
 }
 
 function isHexDigit(b: number): boolean {

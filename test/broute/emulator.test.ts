@@ -1,5 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MeterSessionOptions } from '../../src/broute/options.js';
@@ -11,6 +10,7 @@ import { isHemsError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { toKwh } from '../../src/reading/energy.js';
 import { createSkClient } from '../../src/skstack/client.js';
+import { tempDir } from '../support/temp.js';
 
 const ID = '00112233445566778899AABBCCDDEEFF';
 const PASSWORD = 'ABCDEFGHIJKL';
@@ -42,7 +42,7 @@ async function rig(
   } = {},
 ): Promise<Rig> {
   const now = { ms: START };
-  const dir = over.dir ?? (await mkdtemp(join(tmpdir(), 'hems-emu-')));
+  const dir = over.dir ?? tempDir('hems-emu-');
   const emu = new Emulator({
     dongle,
     latencyScale: 0,
@@ -222,7 +222,7 @@ describe.each(EMULATED_DONGLES)('meter session against the emulator (%s)', (dong
 
 describe('runScan', () => {
   it('lists the meters found, saves the best and retries with longer durations', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hems-scan-'));
+    const dir = tempDir('hems-scan-');
     const emu = new Emulator({
       dongle: 'BP35C2',
       latencyScale: 0,
@@ -256,7 +256,7 @@ describe('runScan', () => {
   });
 
   it('fails with SCAN_NOTHING_FOUND when no duration finds a meter', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hems-scan-'));
+    const dir = tempDir('hems-scan-');
     const emu = new Emulator({ dongle: 'BP35A1', latencyScale: 0, routeBId: ID, faults: { scanMisses: 5 } });
     try {
       const err = await runScan({

@@ -1,12 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMeterSession, type MeterSession } from '../../src/broute/session.js';
 import type { Frame } from '../../src/echonet/frame.js';
 import { isHemsError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import type { HistoryAccess } from '../../src/service/backfill.js';
+import { tempDir } from '../support/temp.js';
 import { FakeClient, FakeMeter, METER_MAC, nullStream } from './fake-client.js';
 
 const ID = '0123456789ABCDEF0123456789ABCDEF';
@@ -26,7 +24,7 @@ async function rig(
     model: 'BP35A1',
     routeBId: ID,
     password: meter.password,
-    stateDir: await mkdtemp(join(tmpdir(), 'hems-history-')),
+    stateDir: tempDir('hems-history-'),
     timezone: 'Asia/Tokyo',
     timeouts: {
       response: 200,

@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SessionTimeouts } from '../../src/broute/options.js';
 import { createMeterSession, type MeterSession } from '../../src/broute/session.js';
 import { isHemsError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
+import { tempDir } from '../support/temp.js';
 import { FakeClient, FakeMeter, METER_IP, METER_MAC, nullStream, PAN } from './fake-client.js';
 
 const ID = '0123456789ABCDEF0123456789ABCDEF';
@@ -40,7 +40,7 @@ async function rig(
     timeouts?: Partial<SessionTimeouts>;
   } = {},
 ): Promise<Rig> {
-  const dir = over.dir ?? (await mkdtemp(join(tmpdir(), 'hems-broute-')));
+  const dir = over.dir ?? tempDir('hems-broute-');
   const meter = over.meter ?? new FakeMeter();
   const clients: FakeClient[] = [];
   const now = { ms: NOW };
@@ -346,7 +346,7 @@ describe('meter session (fake client)', () => {
   });
 
   it('skips scan and cache when the meter is given', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hems-broute-'));
+    const dir = tempDir('hems-broute-');
     await writeFile(join(dir, 'scan.json'), 'not json');
     const meter = new FakeMeter();
     const clients: FakeClient[] = [];

@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { forgetPan, loadPan, loadSlots, savePan, saveSlots } from '../../src/broute/state-files.js';
+import { tempDir } from '../support/temp.js';
 
 const PAN = {
   channel: 0x21,
@@ -13,7 +13,7 @@ const PAN = {
 
 describe('state files', () => {
   it('saves, loads and forgets the scan cache', async () => {
-    const dir = join(await mkdtemp(join(tmpdir(), 'hems-state-')), 'nested');
+    const dir = join(tempDir('hems-state-'), 'nested');
     expect(await loadPan(dir)).toBeNull();
     await savePan(dir, PAN);
     expect(await loadPan(dir)).toEqual(PAN);
@@ -21,7 +21,7 @@ describe('state files', () => {
     expect(await loadPan(dir)).toBeNull();
   });
   it('treats malformed scan caches as absent', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hems-state-'));
+    const dir = tempDir('hems-state-');
     for (const bad of [
       '{',
       '[]',
@@ -33,7 +33,7 @@ describe('state files', () => {
     }
   });
   it('keeps the 30-minute state per meter', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hems-state-'));
+    const dir = tempDir('hems-state-');
     const state = { last: { atMs: 1000, raw: 5 }, recent: { atMs: 1000, deltaRaw: 2 } };
     await saveSlots(dir, 'AAAA', state);
     expect(await loadSlots(dir, 'AAAA')).toEqual(state);

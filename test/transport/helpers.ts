@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { tempDir as makeTempDir } from '../support/temp.js';
 
 /** Polls `cond` until true or the deadline passes. */
 export async function waitFor(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
@@ -56,5 +55,5 @@ export async function startSocat(a: string, b: string, links: string[]): Promise
 }
 
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'hems-transport-'));
+  return makeTempDir('hems-transport-');
 }
