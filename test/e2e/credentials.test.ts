@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { startCli, tempDir } from '../support/cli.js';
-import { CREDS, ID, PASSWORD, type Sim, startSim } from './harness.js';
+import { CREDS, ID, liveArgs, PASSWORD, type Sim, startSim } from './harness.js';
 
 const LOG_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO |WARN |ERROR) /;
 
@@ -16,23 +16,7 @@ describe('wrong password', () => {
 
   it('one clear error line naming the password, no secret, no stack trace; still running; SIGTERM → 0', async () => {
     sim = await startSim(['--dongle', 'BP35C2'], { B_ROUTE_ID: ID, B_ROUTE_PASSWORD: 'OtherPass123' });
-    const run = startCli(
-      [
-        '--port',
-        sim.url,
-        '-o',
-        'stdout',
-        '--mode',
-        'interval',
-        '-i',
-        '1',
-        '--backfill-days',
-        '0',
-        '--state-dir',
-        `${tempDir()}/state`,
-      ],
-      { env: CREDS },
-    );
+    const run = startCli(liveArgs(sim.url, `${tempDir()}/state`), { env: CREDS });
     try {
       await run.until(() => /ERROR /.test(run.stderr()), 'the error line', 45_000);
       const err = run.stderr();

@@ -10,6 +10,7 @@ import {
   expectRecord,
   ID,
   lineCount,
+  liveArgs,
   liveReadings,
   PASSWORD,
   type Pty,
@@ -52,24 +53,7 @@ describe('collector on a socat PTY against `simulate`, every dongle family', () 
       // The emulator enforces the credentials, so a reading proves they were sent correctly.
       sim = await startSim(['--dongle', c.dongle, '--debug'], CREDS);
       pty = await startPty(sim.port, dir);
-      cli = startCli(
-        [
-          '--port',
-          pty.path,
-          '-o',
-          'stdout',
-          '--mode',
-          'interval',
-          '-i',
-          '1',
-          '--backfill-days',
-          '0',
-          '--state-dir',
-          `${dir}/state`,
-          '--debug',
-        ],
-        { env: CREDS, cwd: dir },
-      );
+      cli = startCli(liveArgs(pty.path, `${dir}/state`, '--debug'), { env: CREDS, cwd: dir });
       const run = cli;
       await run.until(() => lineCount(run) >= 2, 'two readings');
       expect(await run.stop()).toBe(0);

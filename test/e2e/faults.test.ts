@@ -1,7 +1,7 @@
 /** Radio trouble through the CLI (issue 4): failed joins are retried with backoff, lost replies resent. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CliRun, startCli, tempDir } from '../support/cli.js';
-import { CREDS, expectRecord, lineCount, liveReadings, type Sim, startSim } from './harness.js';
+import { CREDS, expectRecord, lineCount, liveArgs, liveReadings, type Sim, startSim } from './harness.js';
 
 /** The time of the first stderr log line matching `re`. */
 function timeOf(stderr: string, re: RegExp): number {
@@ -20,24 +20,7 @@ describe('radio faults from `simulate`', () => {
   });
 
   const collect = (s: Sim, extra: string[] = []) =>
-    startCli(
-      [
-        '--port',
-        s.url,
-        '-o',
-        'stdout',
-        '--mode',
-        'interval',
-        '-i',
-        '1',
-        '--backfill-days',
-        '0',
-        '--state-dir',
-        `${tempDir()}/state`,
-        ...extra,
-      ],
-      { env: CREDS },
-    );
+    startCli(liveArgs(s.url, `${tempDir()}/state`, ...extra), { env: CREDS });
 
   it('--fault-join-failures 2: both failures logged, retried with growing backoff, then readings', async () => {
     sim = await startSim(['--fault-join-failures', '2'], CREDS);

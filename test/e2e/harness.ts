@@ -77,6 +77,25 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The collector reading every second from `port`, live records only (no backfill), state in `stateDir`. */
+export function liveArgs(port: string, stateDir: string, ...extra: string[]): string[] {
+  return [
+    '--port',
+    port,
+    '-o',
+    'stdout',
+    '--mode',
+    'interval',
+    '-i',
+    '1',
+    '--backfill-days',
+    '0',
+    '--state-dir',
+    stateDir,
+    ...extra,
+  ];
+}
+
 export type Rec = Record<string, unknown>;
 
 /** The complete JSON lines on stdout. */

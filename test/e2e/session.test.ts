@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliOnce, startCli, tempDir } from '../support/cli.js';
-import { CREDS, expectRecord, lineCount, liveReadings, type Sim, startSim } from './harness.js';
+import { CREDS, expectRecord, lineCount, liveArgs, liveReadings, type Sim, startSim } from './harness.js';
 
 const METER = '001C6400036E8CF5';
 
@@ -19,25 +19,7 @@ describe('scan cache through the CLI', () => {
     expect(await sim.run.stop()).toBe(0);
   });
 
-  const collect = (stateDir: string) =>
-    startCli(
-      [
-        '--port',
-        sim.url,
-        '-o',
-        'stdout',
-        '--mode',
-        'interval',
-        '-i',
-        '1',
-        '--backfill-days',
-        '0',
-        '--state-dir',
-        stateDir,
-        '--debug',
-      ],
-      { env: CREDS },
-    );
+  const collect = (stateDir: string) => startCli(liveArgs(sim.url, stateDir, '--debug'), { env: CREDS });
 
   it('`scan` prints the meter line with the options that skip the scan, and saves it', async () => {
     const state = join(tempDir(), 'state');
