@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { isValidTimeZone } from '../time/zone.js';
 
 /** Thrown by a value parser; the schema prefixes the option or variable name. */
 export class Bad extends Error {
@@ -92,37 +93,29 @@ export function cron(raw: unknown): string {
 
 export function timeZone(raw: unknown): string {
   const s = nonEmpty(raw);
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: s });
-  } catch {
+  if (!isValidTimeZone(s))
     throw new Bad(`unknown time zone ${show(s)} (use an IANA name such as Asia/Tokyo)`);
-  }
   return s;
 }
 
-export function httpUrl(raw: unknown): string {
-  const s = nonEmpty(raw);
-  let u: URL;
-  try {
-    u = new URL(s);
-  } catch {
-    throw new Bad(`not a valid URL ${show(s)}`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Bad(`must be an http:// or https:// URL`);
-  return s;
+/** A URL whose scheme is one of `schemes` (e.g. `http:`), parsed with the WHATWG parser. */
+function urlOf(schemes: readonly string[]): (raw: unknown) => string {
+  const names = schemes.map((x) => `${x}//`).join(' or ');
+  return (raw) => {
+    const s = nonEmpty(raw);
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      throw new Bad(`not a valid URL ${show(s)}`);
+    }
+    if (!schemes.includes(u.protocol)) throw new Bad(`must be an ${names} URL`);
+    return s;
+  };
 }
 
-export function mqttUrl(raw: unknown): string {
-  const s = nonEmpty(raw);
-  let u: URL;
-  try {
-    u = new URL(s);
-  } catch {
-    throw new Bad(`not a valid URL ${show(s)}`);
-  }
-  if (u.protocol !== 'mqtt:' && u.protocol !== 'mqtts:') throw new Bad('must be an mqtt:// or mqtts:// URL');
-  return s;
-}
+export const httpUrl = urlOf(['http:', 'https:']);
+export const mqttUrl = urlOf(['mqtt:', 'mqtts:']);
 
 export function topicPrefix(raw: unknown): string {
   const s = nonEmpty(raw);
