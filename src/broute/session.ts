@@ -129,6 +129,7 @@ class Session implements MeterSession {
   private facts: MeterFacts | null = null;
   private readonly batch: BatchState = { limit: INITIAL_PER_GET, unsupported: new Set() };
   private slots: SlotState = EMPTY_SLOT_STATE;
+  private savedSlots: string | null = null;
   private slotsLoadedFor: string | null = null;
   private history: { slotAt: number; recent: RecentSlot | null } | null = null;
   /** The latest EA time (meter clock) and when we read it (our clock). */
@@ -398,10 +399,15 @@ class Session implements MeterSession {
     if (this.slotsLoadedFor === meter) return;
     this.slotsLoadedFor = meter;
     this.slots = (await loadSlots(this.opts.stateDir, meter)) ?? EMPTY_SLOT_STATE;
+    this.savedSlots = `${meter} ${JSON.stringify(this.slots)}`;
   }
 
+  /** Writes slots.json only when it changed (twice an hour, not every reading: SD-card wear). */
   private saveSlotsSoon(meter: string): void {
     const state = this.slots;
+    const key = `${meter} ${JSON.stringify(state)}`;
+    if (key === this.savedSlots) return;
+    this.savedSlots = key;
     this.saving = this.saving
       .then(() => saveSlots(this.opts.stateDir, meter, state))
       .catch((e: unknown) => this.log.warn(`cannot save the 30-minute state: ${describeError(e)}`));

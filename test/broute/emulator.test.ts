@@ -309,3 +309,31 @@ describe('scan backoff (duty-cycle budget)', () => {
     expect(r.emu.counters.scans).toBe(5);
   });
 });
+
+describe('state writes', () => {
+  it('writes slots.json when the fixed-time state changes, not at every reading', async () => {
+    const { existsSync, rmSync } = await import('node:fs');
+    const r = await rig('BP35A1');
+    const file = join(r.dir, 'slots.json');
+    await r.session.read();
+    await r.session.close().then(
+      () => undefined,
+      () => undefined,
+    );
+    expect(existsSync(file)).toBe(true);
+
+    const again = await rig('BP35A1', { dir: r.dir });
+    await again.session.read(); // loads the saved state: nothing new to write
+    rmSync(file);
+    again.now.ms += 60_000; // same half hour
+    await again.session.read();
+    await again.session.close();
+    expect(existsSync(file)).toBe(false);
+
+    const later = await rig('BP35A1', { dir: r.dir });
+    later.now.ms += 40 * 60_000; // a new fixed-time value (EA) after the next :30
+    await later.session.read();
+    await later.session.close();
+    expect(existsSync(file)).toBe(true);
+  });
+});
