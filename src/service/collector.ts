@@ -116,36 +116,34 @@ export async function runCollector(config: Config, deps: CollectorDeps): Promise
         : null;
     deps.notifier?.ready();
     stopWatchdog = deps.notifier?.startWatchdogTimer() ?? stopWatchdog;
-    await runLoop({
-      schedule,
-      clock,
-      signal: stop.signal,
-      logger,
-      tick: async () => {
-        let env: Envelope;
-        try {
-          env = await src.read(deps.hardSignal, stop.signal);
-        } catch (e) {
-          if (isHemsError(e, 'CONFIG_INVALID')) {
-            fatal = e;
-            stop.abort();
-            return;
-          }
-          if (isHemsError(e, 'ABORTED') && stop.signal.aborted) logger.info('stopped while waiting to retry');
-          else logger.error(`reading failed: ${describeError(e)}`);
+    const tick = async (): Promise<void> => {
+      let env: Envelope;
+      try {
+        env = await src.read(deps.hardSignal, stop.signal);
+      } catch (e) {
+        if (isHemsError(e, 'CONFIG_INVALID')) {
+          fatal = e;
+          stop.abort();
           return;
         }
-        logger.info(summary(env));
-        try {
-          await delivery.submit(env);
-        } catch (e) {
-          logger.error(`delivery failed: ${describeError(e)}`);
-        }
-        http?.onReading(env);
-        // Missed half hours are fetched after the live reading, one bounded step per slot.
-        if (backfill && !stop.signal.aborted) await backfill.afterReading(deps.hardSignal);
-      },
-    });
+        if (isHemsError(e, 'ABORTED') && stop.signal.aborted) logger.info('stopped while waiting to retry');
+        else logger.error(`reading failed: ${describeError(e)}`);
+        return;
+      }
+      logger.info(summary(env));
+      try {
+        await delivery.submit(env);
+      } catch (e) {
+        logger.error(`delivery failed: ${describeError(e)}`);
+      }
+      http?.onReading(env);
+      // Missed half hours are fetched after the live reading, one bounded step per slot.
+      if (backfill && !stop.signal.aborted) await backfill.afterReading(deps.hardSignal);
+    };
+    // Schedule mode: one reading at start, so a fresh install (or `--port sim`) shows data at
+    // once and a wrong setting surfaces now, not at the next cron slot; then the cron slots.
+    if (config.mode === 'schedule' && !stop.signal.aborted) await tick();
+    await runLoop({ schedule, clock, signal: stop.signal, logger, tick });
   } finally {
     stopWatchdog();
     deps.signal.removeEventListener('abort', onStop);

@@ -111,6 +111,35 @@ describe('runCollector', () => {
     expect(logs.at(-1)).toContain('stopped');
   });
 
+  it('schedule mode: one reading at start, then on the cron slots', async () => {
+    const clock = new VirtualClock(Date.parse('2024-01-01T00:02:10Z'));
+    const stop = new AbortController();
+    const starts: number[] = [];
+    const source = scriptedSource(
+      clock,
+      (i) => {
+        starts.push(clock.now());
+        if (i === 2) stop.abort();
+        return envelope({ instant_power_w: i });
+      },
+      1000,
+    );
+    const { d, submitted } = recordingDelivery();
+    await runCollector(config({ mode: 'schedule', schedule: '*/5 * * * *' }), {
+      logger: createLogger({ write: () => undefined }),
+      clock,
+      signal: stop.signal,
+      createSource: () => source,
+      createDelivery: () => d,
+    });
+    expect(starts.map((t) => new Date(t).toISOString())).toEqual([
+      '2024-01-01T00:02:10.000Z',
+      '2024-01-01T00:05:00.000Z',
+      '2024-01-01T00:10:00.000Z',
+    ]);
+    expect(submitted).toHaveLength(3);
+  });
+
   it('finishes the reading in progress when stopped during it', async () => {
     const clock = new VirtualClock(T0);
     const stop = new AbortController();
