@@ -36,7 +36,7 @@ export function attachBackfill(args: {
     submit: (env) => args.delivery.submit(env),
     timezone: config.timezone,
     backfillDays: config.backfillDays,
-    logger: log,
+    logger,
     clock: args.clock,
   });
   let done = false;
