@@ -652,6 +652,18 @@ class Session implements MeterSession {
       try {
         await client.join(pan.ipv6);
       } catch (e) {
+        if (isHemsError(e, 'DONGLE_FAIL') && /10$/.test(String(e.context.er))) {
+          // FAIL ER10: the dongle still holds a session (e.g. left by a killed process, §A.3):
+          // end it, then join again (after the usual backoff).
+          this.log.warn('the dongle still holds a PANA session; ending it (SKTERM) before joining');
+          await withTimeout(
+            client.term().catch(() => undefined),
+            this.t.term,
+          );
+          lastError = e;
+          this.joinFailures++;
+          continue;
+        }
         if (!isHemsError(e, 'PANA_JOIN_FAILED')) throw e;
         lastError = e;
         this.joinFailures++;

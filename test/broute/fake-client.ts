@@ -109,6 +109,8 @@ export class FakeClient implements SkClient {
   registers: Record<string, string> = {};
   /** Extra hook run before a join resolves (e.g. scripted failures). */
   joinResults: boolean[] = [];
+  /** The dongle still holds a PANA session (e.g. from a killed process): SKJOIN → FAIL ER10 until SKTERM. */
+  holdsSession = false;
 
   constructor(readonly meter: FakeMeter) {}
 
@@ -130,6 +132,7 @@ export class FakeClient implements SkClient {
   }
   async join(_ipv6: string): Promise<void> {
     this.joins++;
+    if (this.holdsSession) throw new HemsError('DONGLE_FAIL', 'FAIL ER10', { er: 'ER10' });
     const scripted = this.joinResults.shift();
     if (scripted === false || this.password !== this.meter.password) {
       throw new HemsError('PANA_JOIN_FAILED', 'EVENT 24');
@@ -161,6 +164,7 @@ export class FakeClient implements SkClient {
   }
   async term(): Promise<void> {
     this.terms++;
+    this.holdsSession = false;
   }
   onEvent(listener: (e: SkEvent) => void): () => void {
     this.listeners.add(listener);

@@ -275,6 +275,18 @@ describe('meter session (fake client)', () => {
     await r.session.close();
   });
 
+  it('ends a session the dongle still holds (SKJOIN FAIL ER10) with SKTERM, then joins', async () => {
+    const r = await rig();
+    const p = r.session.read();
+    await until(() => r.clients.length === 1);
+    last(r).holdsSession = true;
+    const env = await p;
+    expect(env.reading.instant_power_w).toBe(632);
+    expect(last(r).terms).toBe(1);
+    expect(last(r).joins).toBe(2);
+    await r.session.close();
+  });
+
   it('gives a clear error for a wrong password after bounded retries', async () => {
     const r = await rig({ password: 'WRONGPASS123' });
     const err = await r.session.read().then(
