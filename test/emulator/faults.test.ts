@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame, getRequest } from '../../src/echonet/frame.js';
-import { Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
+import type { Emulator } from '../../src/emulator/index.js';
 import { erxudps, Host, joined, PWD, RBID, sendTo } from './host.js';
-
-const emus: Emulator[] = [];
-function make(opts: Partial<EmulatorOptions> = {}): Emulator {
-  const emu = new Emulator({ latencyScale: 0.001, clock: () => Date.UTC(2026, 4, 20, 3, 10), ...opts });
-  emus.push(emu);
-  return emu;
-}
-afterEach(async () => {
-  for (const e of emus.splice(0)) await e.close();
-});
+import { makeEmulator as make } from './make.js';
 
 const get = (emu: Emulator, tid: number, epcs = [0xe7]) =>
   sendTo(emu.addresses.meter, encodeFrame(getRequest(tid, 0x05ff01, 0x028801, epcs)), false);

@@ -7,12 +7,12 @@ import { isHemsError } from '../../src/errors.js';
 import { createDelivery } from '../../src/sinks/delivery.js';
 import { createPubSubSink, pubsubAttributes } from '../../src/sinks/gcloud.js';
 import type { Sink } from '../../src/sinks/types.js';
-import { SinkError } from '../../src/sinks/types.js';
 import { webhookBody } from '../../src/sinks/webhook.js';
 import { openStore } from '../../src/store/store.js';
 import { envelope } from '../store/envelopes.js';
 import { freePort } from '../support/http-server.js';
 import { type FakePubSub, startFakePubSub } from '../support/pubsub-server.js';
+import { sinkFailure as failure } from './sink-failure.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -30,16 +30,6 @@ function sink(topic = 'hems', publishTimeoutMs?: number): Sink {
   const s = createPubSubSink({ projectId: 'test-project', topic, publishTimeoutMs });
   cleanups.push(() => s.stop());
   return s;
-}
-
-async function failure(p: Promise<unknown>): Promise<SinkError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SinkError);
-    return e as SinkError;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('Pub/Sub sink (local gRPC Publisher)', () => {

@@ -2,10 +2,10 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, test } from 'vitest';
 import { isHemsError } from '../../src/errors.js';
 import { renderRecord } from '../../src/sinks/format.js';
-import { SinkError } from '../../src/sinks/types.js';
 import { createWebhookSink, signBody, webhookBody } from '../../src/sinks/webhook.js';
 import { envelope } from '../store/envelopes.js';
 import { freePort, type HookServer, startHookServer } from '../support/http-server.js';
+import { sinkFailure as failure } from './sink-failure.js';
 
 const servers: HookServer[] = [];
 async function server(...args: Parameters<typeof startHookServer>): Promise<HookServer> {
@@ -16,16 +16,6 @@ async function server(...args: Parameters<typeof startHookServer>): Promise<Hook
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
-
-async function failure(p: Promise<unknown>): Promise<SinkError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SinkError);
-    return e as SinkError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('webhook sink', () => {
   test('POSTs the JSON record with the reading id, token, extra headers and a verifiable signature', async () => {
