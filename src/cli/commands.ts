@@ -8,13 +8,7 @@ import { macToLinkLocal } from '../broute/ipv6.js';
 import { createMeterSession } from '../broute/session.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import {
-  EMULATED_DONGLES,
-  type EmulatedDongle,
-  Emulator,
-  type Faults,
-  type MeterOptions,
-} from '../emulator/index.js';
+import { EMULATED_DONGLES, type EmulatedDongle, Emulator } from '../emulator/index.js';
 import { describeError, HemsError, isHemsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Delivery } from '../service/delivery.js';
@@ -36,7 +30,8 @@ import { EXIT_OK, EXIT_USAGE } from './io.js';
 import type { CommandHandlers, OptionBag } from './program.js';
 import { loggerFor, type RunWiring, runCommand } from './run.js';
 import { runScan } from './scan.js';
-import { runSimulate, type SimulateOptions } from './simulate.js';
+import { runSimulate } from './simulate.js';
+import { simulateTuning } from './simulate-flags.js';
 
 function emulatedDongle(model: string): EmulatedDongle | undefined {
   return (EMULATED_DONGLES as readonly string[]).includes(model) ? (model as EmulatedDongle) : undefined;
@@ -225,62 +220,13 @@ async function scanCommand(opts: OptionBag, io: CliIo): Promise<number> {
   return EXIT_OK;
 }
 
-function count(opts: OptionBag, key: string, min: number, max: number): number | undefined {
-  const raw = opts[key];
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    throw new HemsError('CONFIG_INVALID', `${flag} is invalid`, {
-      problems: [`${flag}: must be a number from ${min} to ${max} (got "${String(raw)}")`],
-    });
-  }
-  return n;
-}
-
-/** Latency, fault switches and meter shape of `simulate`, from its options. */
-function simulateTuning(opts: OptionBag): Partial<SimulateOptions> {
-  const out: Partial<SimulateOptions> = {};
-  const scale = count(opts, 'latencyScale', 0, 100);
-  if (scale !== undefined) out.latencyScale = scale;
-  const faults: Partial<Faults> = {};
-  const f = (key: keyof Faults & string, opt: string): void => {
-    const n = count(opts, opt, 0, 1_000_000);
-    if (n !== undefined) (faults as Record<string, number>)[key] = n;
-  };
-  f('joinFailures', 'faultJoinFailures');
-  f('scanMisses', 'faultScanMisses');
-  f('dropResponses', 'faultDropResponses');
-  f('sendFailures', 'faultSendFailures');
-  if (opts.faultStrayTraffic === true) faults.strayTraffic = true;
-  if (opts.faultGarbage === true) faults.garbage = true;
-  if (Object.keys(faults).length > 0) out.faults = faults;
-  const meter: Partial<MeterOptions> = {};
-  const coefficient = count(opts, 'meterCoefficient', 1, 999_999);
-  if (coefficient !== undefined) meter.coefficient = coefficient;
-  const phases = count(opts, 'meterPhases', 1, 3);
-  if (phases !== undefined) {
-    if (phases !== 1 && phases !== 3) {
-      throw new HemsError('CONFIG_INVALID', '--meter-phases is invalid', {
-        problems: ['--meter-phases: must be 1 or 3'],
-      });
-    }
-    meter.phases = phases;
-  }
-  if (opts.meterSolar === true) meter.solar = true;
-  const maxProps = count(opts, 'meterMaxProps', 1, 30);
-  if (maxProps !== undefined) meter.maxPropsPerGet = maxProps;
-  if (Object.keys(meter).length > 0) out.meter = meter;
-  return out;
-}
-
 async function simulateCommand(opts: OptionBag, _io: CliIo): Promise<number> {
   const config = loadConfig(opts, { requireCredentials: false });
   const dongle = emulatedDongle(config.dongle);
   const server = await runSimulate({
     listen: String(opts.listen),
     ...(dongle ? { dongle } : {}),
-    ...simulateTuning(opts),
+    ...simulateTuning(opts, dongle ?? 'BP35A1'),
     timezone: config.timezone,
     ...(config.bRouteId && config.bRoutePassword
       ? { routeBId: config.bRouteId, password: config.bRoutePassword }

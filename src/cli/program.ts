@@ -16,6 +16,11 @@ export interface CommandHandlers {
   export(opts: OptionBag, io: CliIo): Promise<number>;
 }
 
+/** Collects a repeatable option's values. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 /** Options shared by the collector and the commands that open the dongle or read configuration. */
 function addCommon(cmd: Command): Command {
   return cmd
@@ -98,10 +103,55 @@ export function buildProgram(h: CommandHandlers, io: CliIo, setCode: (code: numb
     .option('--fault-send-failures <n>', 'the next N sends fail (EVENT 21 param 01)')
     .option('--fault-stray-traffic', 'mix PANA, INF and foreign datagrams and blank lines into the output')
     .option('--fault-garbage', 'mix garbage lines into the output')
+    .option('--field', 'every field behaviour below at once, at compressed rates (flags given override it)')
+    .option(
+      '--fault-reset-every <s>',
+      'the module resets with the port open every S seconds (default 0 = never)',
+    )
+    .option('--fault-reset-send-reply <reply>', 'a send after a reset answers er10 (default) or event21')
+    .option(
+      '--fault-stale-session <state>',
+      'at start the dongle holds a session left over: up, joining, reauth',
+    )
+    .option(
+      '--fault-reauth-every <s>',
+      'the dongle re-authenticates every S seconds (default 69120, 0 = never)',
+    )
+    .option(
+      '--fault-tx-limit-every <s>',
+      'a transmit-time limit (EVENT 32/33) every S seconds (default 0 = never)',
+    )
+    .option('--fault-tx-limit-for <s>', 'how long each transmit-time limit lasts (default 40)')
+    .option(
+      '--fault-wrong-form <reply>',
+      "the other edition's SKSCAN/SKSENDTO: ER04, ER05 (default), ER06, silence",
+    )
+    .option('--einfo-fields <n>', "fields of the EINFO line: 5, 6 or 7 (default: the model's own)")
+    .option('--fault-meter-silent-every <s>', 'the meter goes silent every S seconds (default 0 = never)')
+    .option('--fault-meter-silent-for <s>', 'how long the meter stays silent (default 90)')
+    .option(
+      '--fault-swap-meter-after <s>',
+      'the meter is replaced by another after S seconds (default 0 = never)',
+    )
+    .option('--swap-meter-coefficient <n>', 'coefficient D3 of the replacement meter (default 10)')
+    .option(
+      '--fault-busy <epc:n>',
+      'the next N Gets with this EPC get no value, e.g. EA:2 (repeatable)',
+      collect,
+    )
     .option('--meter-coefficient <n>', 'coefficient D3 of the emulated meter (default 1)')
     .option('--meter-phases <n>', '1 (single-phase 2-wire, default) or 3')
     .option('--meter-solar', 'household with solar: reverse energy and negative power at midday')
     .option('--meter-max-props <n>', 'properties the meter answers per Get (default 7)')
+    .option(
+      '--meter-clock-skew <s>',
+      "the meter's clock minus the host's, seconds, may be negative (default 0)",
+    )
+    .option(
+      '--meter-update-delay <s>',
+      'seconds after :00/:30 before the meter shows the new half hour (default 0)',
+    )
+    .option('--record <file>', 'append one JSON line per answer the meter sends to FILE')
     .action(async (opts: OptionBag) => setCode(await h.simulate(opts, io)));
 
   addCommon(wire(program.command('export')))

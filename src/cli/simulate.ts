@@ -1,3 +1,4 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { type EmulatedDongle, Emulator, type Faults, type MeterOptions } from '../emulator/index.js';
 import { HemsError } from '../errors.js';
 import { type Logger, registerSecret } from '../log.js';
@@ -12,6 +13,8 @@ export interface SimulateOptions {
   routeBId?: string;
   password?: string;
   timezone?: string;
+  /** Appends one JSON line per Get_Res / Get_SNA the meter sends to this file. */
+  record?: string;
   logger: Logger;
 }
 
@@ -20,6 +23,7 @@ export async function runSimulate(
   opts: SimulateOptions,
 ): Promise<{ port: number; emulator: Emulator; close(): Promise<void> }> {
   const { host, port } = parseListen(opts.listen);
+  const recordFd = opts.record === undefined ? null : openRecord(opts.record);
   registerSecret(opts.routeBId);
   registerSecret(opts.password);
   const emulator = new Emulator({
@@ -31,11 +35,13 @@ export async function runSimulate(
     ...(opts.password === undefined ? {} : { password: opts.password }),
     ...(opts.timezone === undefined ? {} : { timezone: opts.timezone }),
   });
+  if (recordFd !== null) emulator.onReply((r) => writeSync(recordFd, `${JSON.stringify(r)}\n`));
   let server: { port: number; close(): Promise<void> };
   try {
     server = await emulator.listen(host, port);
   } catch (e) {
     await emulator.close();
+    if (recordFd !== null) closeSync(recordFd);
     throw new HemsError('TRANSPORT_OPEN_FAILED', `cannot listen on ${opts.listen}: ${(e as Error).message}`);
   }
   const shown = host.includes(':') ? `[${host}]` : host;
@@ -49,9 +55,20 @@ export async function runSimulate(
     close: async () => {
       await server.close();
       await emulator.close();
+      if (recordFd !== null) closeSync(recordFd);
       opts.logger.info('emulator stopped');
     },
   };
+}
+
+function openRecord(path: string): number {
+  try {
+    return openSync(path, 'a');
+  } catch (e) {
+    throw new HemsError('CONFIG_INVALID', '--record is invalid', {
+      problems: [`--record: cannot open ${path}: ${(e as Error).message}`],
+    });
+  }
 }
 
 export function parseListen(spec: string): { host: string; port: number } {

@@ -1,78 +1,84 @@
 import { decodeFrame, encodeFrame, type Frame } from '../echonet/frame.js';
 import type { FaultSwitches } from './faults.js';
 import { InputFramer, type InputUnit } from './input-framer.js';
-import type { MeterModel } from './meter-model.js';
-import type { MeterObject, RequestStats } from './meter-object.js';
+import type { RequestStats } from './meter-object.js';
+import type { MeterSite } from './meter-site.js';
 import { type Datagram, Formatter, hex, MULTICAST, type Out, serialise } from './output.js';
+import { PanaLink, type StaleKind } from './pana-link.js';
 import { type DongleProfile, linkLocalOf } from './profiles.js';
+import { type Cancel, type EmulatorCounters, fail, LATENCY, meterHears, type Radio } from './radio.js';
 import { checkRegisterValue, defaultRegisters, registerName } from './registers.js';
+import { Scanner } from './scan.js';
 import { garbageBytes, panaPayload, strayDatagrams } from './traffic.js';
 
-export interface EmulatorCounters {
-  commands: Record<string, number>;
-  sendTo: number;
-  propertiesRequested: number;
-  epcsRequested: Record<string, number>;
-  joins: number;
-  scans: number;
-  wopt: number;
-}
+export type { EmulatorCounters } from './radio.js';
 
 export interface DongleDeps {
   profile: DongleProfile;
   latencyScale: number;
   routeBId?: string;
   password?: string;
-  model: MeterModel;
-  meter: MeterObject;
+  site: MeterSite;
   faults: FaultSwitches;
   counters: EmulatorCounters;
   /** Bytes to the host. */
   output: (bytes: Uint8Array) => void;
+  /** Every ECHONET answer the meter delivers to the host. */
+  onReply?: (frame: Frame) => void;
 }
 
-/** Realistic latencies in ms (multiplied by latencyScale), protocol.md §D.2. */
-const LATENCY = { join: 3_000, joinFail: 40_000, get: 1_500, term: 500, reauth: 4_000, inf: 1_000 };
 const PRODUCT = new Set(['ROPT', 'WOPT', 'RUART', 'WUART']);
 const IPV6 = /^[0-9A-Fa-f]{4}(:[0-9A-Fa-f]{4}){7}$/;
-type Session = 'down' | 'joining' | 'up' | 'reauth';
+/** Credentials a previous process left when the emulator enforces none. */
+const STALE_ID = '00000000000000000000000000000000';
+const STALE_PASSWORD = '000000000000';
 
-/** The SKSTACK IP side: one dialect profile, registers, scan/join/session, SKSENDTO ⇄ meter. */
-export class Dongle {
+/** The SKSTACK IP side: one dialect profile, registers, commands, SKSENDTO ⇄ meter. */
+export class Dongle implements Radio {
   readonly ownIp: string;
-  readonly meterIp: string;
-  private readonly fmt: Formatter;
-  private readonly framer = new InputFramer();
+  readonly fmt: Formatter;
+  readonly profile: DongleProfile;
+  readonly faults: FaultSwitches;
+  readonly site: MeterSite;
+  readonly counters: EmulatorCounters;
+  readonly latencyScale: number;
+  private framer = new InputFramer();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly link: PanaLink;
+  private readonly scanner: Scanner;
   private regs: Map<string, string>;
   private hexMode: boolean;
   private pwd: string | null = null;
   private rbid: string | null = null;
-  private scanning = false;
-  private session: Session = 'down';
+  /** Neighbour cache: the first send to a peer gets EVENT 21 … 02 first (§A.5). */
   private peers = new Set<string>();
   private announced = 0;
   private blocks = 0;
   private stopped = false;
+  /** The session was lost to a module reset (Faults.resetSendReply applies). */
+  private lostByReset = false;
 
   constructor(private readonly d: DongleDeps) {
+    this.profile = d.profile;
+    this.faults = d.faults;
+    this.site = d.site;
+    this.counters = d.counters;
+    this.latencyScale = d.latencyScale;
     this.regs = defaultRegisters(d.profile.dualStack);
-    if (d.faults.txLimit) this.regs.set('SFB', '1');
     this.hexMode = d.profile.hexByDefault;
     this.ownIp = linkLocalOf(d.profile.mac);
-    this.meterIp = linkLocalOf(d.model.options.mac);
     this.fmt = new Formatter(
       d.profile,
-      (n) => this.regs.get(n) ?? '',
+      (n) => this.reg(n),
       () => this.hexMode,
     );
-    const tick = setInterval(() => this.checkNotifications(), 200);
-    tick.unref();
-    this.timers.add(tick);
+    this.link = new PanaLink(this, { sessionUp: (fresh) => this.onSessionUp(fresh) });
+    this.scanner = new Scanner(this, () => this.paired());
+    this.startTick();
   }
 
   get sessionUp(): boolean {
-    return this.session === 'up';
+    return this.link.up;
   }
 
   input(chunk: Uint8Array): void {
@@ -82,44 +88,107 @@ export class Dongle {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.clearTimers();
   }
 
-  /** EVENT 29, then EVENT 25 (re-authenticated) or EVENT 24 (session lost) after ≈ 4 s. */
   expireSession(autoReauth: boolean): void {
-    if (this.session !== 'up') return;
-    this.session = 'reauth';
-    this.emit([this.fmt.event('29', this.meterIp)]);
-    this.after(LATENCY.reauth, () => {
-      if (this.session !== 'reauth') return;
-      if (autoReauth) {
-        this.session = 'up';
-        this.emit([this.pana(7, true), this.fmt.event('25', this.meterIp)]);
-      } else {
-        this.session = 'down';
-        this.emit([this.fmt.event('24', this.meterIp)]);
-      }
-    });
+    this.link.expire(autoReauth);
   }
 
-  /** The meter ends the session: EVENT 26. */
   terminateSession(): void {
-    if (this.session === 'down') return;
-    this.session = 'down';
-    this.emit([this.fmt.event('26', this.meterIp)]);
+    this.link.terminate();
   }
 
   txLimitChanged(on: boolean): void {
-    this.regs.set('SFB', on ? '1' : '0');
     this.emit([this.fmt.event(on ? '32' : '33', this.ownIp)]);
   }
+
+  reauthPeriodChanged(): void {
+    this.link.reauth.rearm();
+  }
+
+  hostAttached(): void {
+    this.link.hostAttached();
+  }
+
+  /**
+   * Brown-out with the USB bridge still up: registers back to defaults (echo on), credentials
+   * gone, session dropped without an event, scan cancelled, half-received input and the
+   * transmit-time limit forgotten. Nothing is printed.
+   */
+  resetModule(): void {
+    this.reset();
+    this.framer = new InputFramer();
+    this.faults.forgetTxLimit();
+    this.lostByReset = true;
+  }
+
+  /** What a previous collector process left: credentials, S2/S3 at the meter, echo off, a session. */
+  leaveStaleSession(kind: StaleKind): void {
+    const o = this.site.model.options;
+    this.pwd = this.d.password ?? STALE_PASSWORD;
+    this.rbid = this.d.routeBId ?? STALE_ID;
+    this.regs.set('S0A', this.rbid.slice(-8));
+    this.regs.set('S02', hex(o.channel, 2));
+    this.regs.set('S03', hex(o.panId, 4));
+    this.regs.set('SFE', '0');
+    this.link.leaveStale(kind);
+  }
+
+  // ---- Radio (shared with scan, PANA link and re-authentication) ----------------------------
+
+  reg(name: string): string {
+    if (name === 'SFB') return this.faults.txLimit ? '1' : '0';
+    return this.regs.get(name) ?? '';
+  }
+
+  after(ms: number, fn: () => void): Cancel {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.stopped) fn();
+    }, ms * this.latencyScale);
+    t.unref();
+    this.timers.add(t);
+    return () => {
+      clearTimeout(t);
+      this.timers.delete(t);
+    };
+  }
+
+  /** Writes one output block; with the garbage fault, a junk line goes first. */
+  emit(parts: Out[]): void {
+    if (this.stopped) return;
+    if (this.faults.garbage) {
+      this.blocks++;
+      this.d.output(Buffer.concat([garbageBytes(this.blocks), Buffer.from('\r\n')]));
+    }
+    this.d.output(serialise(parts));
+  }
+
+  pana(step: number, lifetime: boolean): Uint8Array {
+    return this.fmt.erxudp({
+      sender: this.site.ip,
+      dest: this.ownIp,
+      rport: 0x02cc,
+      lport: 0x02cc,
+      senderMac: this.site.model.options.mac,
+      secured: false,
+      data: panaPayload(step, lifetime),
+    });
+  }
+
+  // ---- commands -----------------------------------------------------------------------------
 
   private handle(unit: InputUnit): void {
     if (unit.kind === 'sendto') {
       this.count('SKSENDTO');
+      const reply = this.sendTo(unit.args, unit.payload);
+      if (reply === null) {
+        if (this.echo()) this.emit([unit.header]);
+        return;
+      }
       this.emit([this.echo() ? unit.header : '']);
-      this.emit(this.sendTo(unit.args, unit.payload));
+      this.emit(reply);
       return;
     }
     const tokens = unit.text.split(' ').filter((t) => t.length > 0);
@@ -131,26 +200,19 @@ export class Dongle {
     this.count(name);
     const product = PRODUCT.has(name);
     if (this.echo()) this.raw(Buffer.from(unit.text + (product ? '\r' : '\r\n'), 'latin1'));
-    const args = tokens.slice(1);
-    const reply = this.command(name, args);
+    const reply = this.command(name, tokens.slice(1));
     if (reply) this.emit(reply);
   }
 
-  /** Runs one command line; returns the immediate reply block (null when it wrote its own). */
+  /** Runs one command line; returns the immediate reply block (null when it wrote its own or none). */
   private command(name: string, args: string[]): Out[] | null {
-    const dual = this.d.profile.dualStack;
     switch (name) {
       case 'SKVER':
-        return [`EVER ${this.d.profile.version}`, 'OK'];
+        return [`EVER ${this.profile.version}`, 'OK'];
       case 'SKAPPVER':
-        return [`EAPPVER ${this.d.profile.appVersion}`, 'OK'];
-      case 'SKINFO': {
-        const tail = dual ? '0' : 'FFFE';
-        return [
-          `EINFO ${this.ownIp} ${this.d.profile.mac} ${this.reg('S02')} ${this.reg('S03')} ${tail}`,
-          'OK',
-        ];
-      }
+        return [`EAPPVER ${this.profile.appVersion}`, 'OK'];
+      case 'SKINFO':
+        return [this.einfo(), 'OK'];
       case 'SKRESET':
         this.reset();
         return ['OK'];
@@ -169,38 +231,39 @@ export class Dongle {
         this.rbid = args[0]!;
         this.regs.set('S0A', this.rbid.slice(-8));
         return ['OK'];
-      case 'SKSCAN':
-        return this.scan(args);
+      case 'SKSCAN': {
+        const dual = this.profile.dualStack;
+        if (args.length !== (dual ? 4 : 3)) return this.wrongForm(args.length === (dual ? 3 : 4));
+        return this.scanner.scan(args);
+      }
       case 'SKLL64':
         if (args.length !== 1) return fail('05');
         if (!/^[0-9A-Fa-f]{16}$/.test(args[0]!)) return fail('06');
         return [linkLocalOf(args[0]!)];
-      case 'SKJOIN':
-        return this.join(args);
+      case 'SKJOIN': {
+        if (args.length !== 1) return fail('05');
+        const target = args[0]!.toUpperCase();
+        if (!IPV6.test(target)) return fail('06');
+        if (this.pwd === null || this.rbid === null) return fail('10');
+        return this.link.join(target, this.credentialsAccepted());
+      }
       case 'SKREJOIN':
-        if (this.session !== 'up') return fail('10');
-        this.after(LATENCY.join, () => this.emit([this.pana(5, true), this.fmt.event('25', this.meterIp)]));
-        return ['OK'];
+        return this.link.rejoin();
       case 'SKTERM':
-        if (this.session !== 'up' && this.session !== 'reauth') return fail('10');
-        this.after(LATENCY.term, () => {
-          this.session = 'down';
-          this.emit([this.fmt.event('27', this.meterIp)]);
-        });
-        return ['OK'];
+        return this.link.term();
       case 'SKSENDTO':
         // A header that ended in CR/LF before its DATALEN: too few arguments.
         return fail('05');
       case 'ROPT':
-        if (this.d.profile.ropt === 'unsupported') return fail('04');
+        if (this.profile.ropt === 'unsupported') return fail('04');
         this.raw(Buffer.from(`OK ${this.hexMode ? '01' : '00'}\r`, 'latin1'));
         return null;
       case 'WOPT': {
-        if (this.d.profile.ropt === 'unsupported') return fail('04');
+        if (this.profile.ropt === 'unsupported') return fail('04');
         const ok = args.length === 1 && /^[0-9A-Fa-f]{2}$/.test(args[0]!);
         if (ok) {
           this.hexMode = (Number.parseInt(args[0]!, 16) & 1) === 1;
-          this.d.counters.wopt++;
+          this.counters.wopt++;
         }
         this.raw(Buffer.from(ok ? 'OK\r' : 'FAIL ER06\r', 'latin1'));
         return null;
@@ -213,9 +276,29 @@ export class Dongle {
     }
   }
 
+  /**
+   * `EINFO <IPADDR> <ADDR64> <CHANNEL> <PANID> …` (§A.4 SKINFO): by default FFFE (ADDR16) on
+   * single-hop and the side 0 on dual-stack; 5/6/7 fields on request (the dual-stack shapes
+   * are plausible guesses, §A.1 "heuristic detection").
+   */
+  private einfo(): string {
+    const head = `EINFO ${this.ownIp} ${this.profile.mac} ${this.reg('S02')} ${this.reg('S03')}`;
+    const n = this.faults.einfoFields;
+    const tail =
+      n === undefined ? (this.profile.dualStack ? '0' : 'FFFE') : ['FFFE', '0 FFFE', '0 FFFE FFFF'][n - 5]!;
+    return `${head} ${tail}`;
+  }
+
+  /** A SKSCAN/SKSENDTO with a wrong argument count: the other edition's form per Faults.wrongFormReply. */
+  private wrongForm(otherEdition: boolean): Out[] | null {
+    const reply = this.faults.wrongFormReply;
+    if (!otherEdition) return fail('05');
+    return reply === 'silence' ? null : fail(reply.slice(2));
+  }
+
   private sreg(args: string[]): Out[] {
     if (args.length < 1 || args.length > 2) return fail('05');
-    const name = registerName(args[0]!, this.d.profile.dualStack);
+    const name = registerName(args[0]!, this.profile.dualStack);
     if (!name) return fail('06');
     if (args.length === 1) return [`ESREG ${this.reg(name)}`, 'OK'];
     const value = checkRegisterValue(name, args[1]!);
@@ -224,91 +307,10 @@ export class Dongle {
     return ['OK'];
   }
 
-  private scan(args: string[]): Out[] {
-    const dual = this.d.profile.dualStack;
-    if (args.length !== (dual ? 4 : 3)) return fail('05');
-    const [mode, maskText, durText, side] = args as [string, string, string, string | undefined];
-    if (!['0', '2', '3'].includes(mode) || !/^[0-9A-Fa-f]{1,8}$/.test(maskText)) return fail('06');
-    if (!/^[0-9A-Fa-f]$/.test(durText) || Number.parseInt(durText, 16) > 14) return fail('06');
-    if (dual && side !== '0' && side !== '1') return fail('06');
-    if (this.scanning) return fail('10');
-    this.scanning = true;
-    this.d.counters.scans++;
-    const mask = Number.parseInt(maskText, 16);
-    const duration = Number.parseInt(durText, 16);
-    const perChannel = 10 * (2 ** duration + 1);
-    const channels: number[] = [];
-    for (let bit = 0; bit < 28; bit++) if (mask & (2 ** bit)) channels.push(0x21 + bit);
-    const o = this.d.model.options;
-    const missed = this.d.faults.take('scanMisses');
-    const pairOk =
-      this.rbid !== null && (this.d.routeBId === undefined || this.reg('S0A') === this.d.routeBId.slice(-8));
-    const heard = mode !== '0' && side !== '1' && duration >= 4 && (mode === '3' || pairOk) && !missed;
-    const pos = channels.indexOf(o.channel);
-    if (heard && pos >= 0) {
-      this.after((pos + 1) * perChannel, () =>
-        this.emit([
-          this.fmt.event('20', this.ownIp),
-          ...this.fmt.panDesc(o.channel, o.panId, o.mac, mode === '2' ? this.reg('S0A') : null),
-        ]),
-      );
-    }
-    this.after(channels.length * perChannel, () => {
-      this.scanning = false;
-      if (mode === '0') {
-        const ed = channels.map((c) => `${hex(c, 2)} ${c === o.channel ? '6E' : '1A'}`).join(' ');
-        this.emit([this.fmt.event('1F', this.ownIp), 'EEDSCAN', ed]);
-      } else this.emit([this.fmt.event('22', this.ownIp)]);
-    });
-    return ['OK'];
-  }
-
-  private join(args: string[]): Out[] {
-    if (args.length !== 1) return fail('05');
-    const target = args[0]!.toUpperCase();
-    if (!IPV6.test(target)) return fail('06');
-    if (this.pwd === null || this.rbid === null) return fail('10');
-    this.d.counters.joins++;
-    this.session = 'joining';
-    const o = this.d.model.options;
-    const reachable =
-      target === this.meterIp && this.reg('S02') === hex(o.channel, 2) && this.reg('S03') === hex(o.panId, 4);
-    const credsOk =
-      (this.d.routeBId === undefined || this.d.routeBId === this.rbid) &&
-      (this.d.password === undefined || this.d.password === this.pwd);
-    const forcedFailure = this.d.faults.take('joinFailures');
-    if (reachable) {
-      this.after(LATENCY.join / 6, () =>
-        this.emit([this.fmt.event('21', target, '02'), this.fmt.event('02', target), this.pana(1, false)]),
-      );
-    }
-    if (!reachable || !credsOk || forcedFailure) {
-      this.after(LATENCY.joinFail, () => {
-        if (this.session !== 'joining') return;
-        this.session = 'down';
-        this.emit([this.fmt.event('24', target)]);
-      });
-      return ['OK'];
-    }
-    this.after(LATENCY.join / 2, () => this.emit([this.fmt.event('21', target, '00'), this.pana(2, false)]));
-    this.after(LATENCY.join, () => {
-      if (this.session !== 'joining') return;
-      this.session = 'up';
-      this.peers.clear();
-      this.announced = this.dueBoundary();
-      this.emit([this.fmt.event('21', target, '00'), this.pana(3, true), this.fmt.event('25', target)]);
-      this.after(LATENCY.inf, () => {
-        if (this.session === 'up')
-          this.emit([this.fmt.erxudp(this.meterDatagram(MULTICAST, this.d.meter.instanceListInf()))]);
-      });
-    });
-    return ['OK'];
-  }
-
-  /** Validates and "transmits" one SKSENDTO; returns the reply block (EVENT 21 …, OK or FAIL). */
-  private sendTo(args: string[], payload: Uint8Array): Out[] {
-    const dual = this.d.profile.dualStack;
-    if (args.length !== (dual ? 6 : 5)) return fail('05');
+  /** Validates and "transmits" one SKSENDTO; returns the reply block (EVENT 21 …, OK or FAIL), null = silence. */
+  private sendTo(args: string[], payload: Uint8Array): Out[] | null {
+    const dual = this.profile.dualStack;
+    if (args.length !== (dual ? 6 : 5)) return this.wrongForm(args.length === (dual ? 5 : 6));
     const [handle, ipText, port, sec] = args as [string, string, string, string];
     const ip = ipText.toUpperCase();
     const badSide = dual && args[4] !== '0' && args[4] !== '1';
@@ -316,15 +318,23 @@ export class Dongle {
     if (!/^[1-6]$/.test(handle) || !IPV6.test(ip) || badPort || !/^[012]$/.test(sec) || badSide) {
       return fail('06');
     }
-    if (handle !== '1' || this.session !== 'up') return fail('10');
-    this.d.counters.sendTo++;
-    if (this.d.faults.txLimit || this.d.faults.take('sendFailures')) {
-      return [this.fmt.event('21', ip, '01'), 'OK'];
+    const ev = (param: string) => this.fmt.event('21', ip, param);
+    if (handle !== '1') return fail('10');
+    if (!this.link.up) {
+      return this.lostByReset && this.faults.resetSendReply === 'event21' ? [ev('01'), 'OK'] : fail('10');
     }
+    this.counters.sendTo++;
+    if (this.faults.txLimit || this.faults.take('sendFailures')) return [ev('01'), 'OK'];
     const first = !this.peers.has(ip) && ip !== MULTICAST;
     this.peers.add(ip);
-    if (ip === this.meterIp && Number.parseInt(port, 16) === 0x0e1a) this.toMeter(payload);
-    return [...(first ? [this.fmt.event('21', ip, '02')] : []), this.fmt.event('21', ip, '00'), 'OK'];
+    const solicit = first ? [ev('02')] : [];
+    // No MAC ACK from an address that is not the session's meter, or from a silent meter.
+    if (ip !== MULTICAST && (ip !== this.link.peer || !meterHears(this, ip))) {
+      return [...solicit, ev('01'), 'OK'];
+    }
+    if (ip === this.site.ip && Number.parseInt(port, 16) === 0x0e1a) this.toMeter(payload);
+    const reauth = this.link.reauth.inject(ip);
+    return [...reauth.before, ...solicit, ev('00'), 'OK', ...reauth.after];
   }
 
   /** The meter handles a datagram; its answer comes back as ERXUDP after the radio latency. */
@@ -336,120 +346,108 @@ export class Dongle {
       return;
     }
     const stats: RequestStats = { propertiesRequested: 0, epcs: [] };
-    const response = this.d.meter.handle(request, stats);
-    this.d.counters.propertiesRequested += stats.propertiesRequested;
+    const response = this.site.object.handle(request, stats);
+    this.counters.propertiesRequested += stats.propertiesRequested;
     for (const epc of stats.epcs) {
       const key = hex(epc, 2);
-      this.d.counters.epcsRequested[key] = (this.d.counters.epcsRequested[key] ?? 0) + 1;
+      this.counters.epcsRequested[key] = (this.counters.epcsRequested[key] ?? 0) + 1;
     }
-    if (!response || this.d.faults.take('dropResponses')) return;
+    if (!response || this.faults.take('dropResponses')) return;
+    const meter = this.site.ip;
     this.after(LATENCY.get, () => {
-      if (this.session !== 'up') return;
-      if (this.d.faults.strayTraffic) this.stray();
+      if (!this.link.up || !meterHears(this, meter)) return;
+      if (this.faults.strayTraffic) this.stray();
       this.emit([this.fmt.erxudp(this.meterDatagram(this.ownIp, response))]);
+      this.d.onReply?.(response);
+    });
+  }
+
+  private onSessionUp(fresh: boolean): void {
+    this.lostByReset = false;
+    this.peers.clear();
+    if (!fresh) this.peers.add(this.site.ip);
+    this.announced = this.site.clock.dueNotification();
+    if (!fresh) return;
+    this.after(LATENCY.inf, () => {
+      if (this.link.up && meterHears(this, this.link.peer!))
+        this.emit([this.fmt.erxudp(this.meterDatagram(MULTICAST, this.site.object.instanceListInf()))]);
     });
   }
 
   /** EA (and EB) INF within a few minutes after each :00/:30, while a session is up (§B.3). */
   private checkNotifications(): void {
-    if (this.session !== 'up') return;
-    const due = this.dueBoundary();
+    if (!this.link.up || !meterHears(this, this.link.peer!)) return;
+    const due = this.site.clock.dueNotification();
     if (due <= this.announced) return;
     this.announced = due;
-    if (this.d.faults.strayTraffic) this.stray();
-    this.emit(this.d.meter.fixedTimeInfs().map((f) => this.fmt.erxudp(this.meterDatagram(MULTICAST, f))));
-  }
-
-  /** The latest :00/:30 whose announcement time (60–240 s after it) has passed. */
-  private dueBoundary(): number {
-    const now = this.d.model.now();
-    const b = this.d.model.lastFixedTime(now);
-    const delay = 60_000 + (((b / 1_800_000) * 2654435761) % 180) * 1000;
-    return now >= b + delay ? b : b - 1_800_000;
+    if (this.faults.strayTraffic) this.stray();
+    const infs = this.site.object.fixedTimeInfs();
+    this.emit(infs.map((f) => this.fmt.erxudp(this.meterDatagram(MULTICAST, f))));
   }
 
   private stray(): void {
-    const o = this.d.model.options;
     const n = ++this.blocks;
-    const grams = strayDatagrams(this.meterIp, o.mac, this.ownIp, n);
+    const grams = strayDatagrams(this.site.ip, this.site.model.options.mac, this.ownIp, n);
     this.emit(['', ...grams.map((g) => this.fmt.erxudp(g)), '']);
   }
 
   private meterDatagram(dest: string, frame: Frame): Datagram {
-    const o = this.d.model.options;
     return {
-      sender: this.meterIp,
+      sender: this.site.ip,
       dest,
       rport: 0x0e1a,
       lport: 0x0e1a,
-      senderMac: o.mac,
+      senderMac: this.site.model.options.mac,
       secured: true,
       data: encodeFrame(frame),
     };
   }
 
-  private pana(step: number, lifetime: boolean): Uint8Array {
-    return this.fmt.erxudp({
-      sender: this.meterIp,
-      dest: this.ownIp,
-      rport: 0x02cc,
-      lport: 0x02cc,
-      senderMac: this.d.model.options.mac,
-      secured: false,
-      data: panaPayload(step, lifetime),
-    });
+  private credentialsAccepted(): boolean {
+    return (
+      (this.d.routeBId === undefined || this.d.routeBId === this.rbid) &&
+      (this.d.password === undefined || this.d.password === this.pwd)
+    );
   }
 
+  private paired(): boolean {
+    return (
+      this.rbid !== null && (this.d.routeBId === undefined || this.reg('S0A') === this.d.routeBId.slice(-8))
+    );
+  }
+
+  /** SKRESET: registers to defaults, credentials and session gone (silently). */
   private reset(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.clearTimers();
+    this.startTick();
+    this.regs = defaultRegisters(this.profile.dualStack);
+    this.pwd = null;
+    this.rbid = null;
+    this.scanner.reset();
+    this.link.drop();
+    this.peers.clear();
+  }
+
+  private startTick(): void {
     const tick = setInterval(() => this.checkNotifications(), 200);
     tick.unref();
     this.timers.add(tick);
-    this.regs = defaultRegisters(this.d.profile.dualStack);
-    this.pwd = null;
-    this.rbid = null;
-    this.scanning = false;
-    this.session = 'down';
-    this.peers.clear();
+  }
+
+  private clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
   }
 
   private echo(): boolean {
     return this.regs.get('SFE') === '1';
   }
 
-  private reg(name: string): string {
-    return this.regs.get(name) ?? '';
-  }
-
   private count(name: string): void {
-    this.d.counters.commands[name] = (this.d.counters.commands[name] ?? 0) + 1;
-  }
-
-  private after(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      if (!this.stopped) fn();
-    }, ms * this.d.latencyScale);
-    t.unref();
-    this.timers.add(t);
-  }
-
-  /** Writes one output block; with the garbage fault, a junk line goes first. */
-  private emit(parts: Out[]): void {
-    if (this.stopped) return;
-    if (this.d.faults.garbage) {
-      this.blocks++;
-      this.d.output(Buffer.concat([garbageBytes(this.blocks), Buffer.from('\r\n')]));
-    }
-    this.d.output(serialise(parts));
+    this.counters.commands[name] = (this.counters.commands[name] ?? 0) + 1;
   }
 
   private raw(bytes: Uint8Array): void {
     if (!this.stopped) this.d.output(bytes);
   }
-}
-
-function fail(code: string): Out[] {
-  return [`FAIL ER${code}`];
 }

@@ -1,22 +1,35 @@
 import { HemsError } from '../errors.js';
 import type { ByteStream } from '../transport/types.js';
 import { Dongle, type EmulatorCounters } from './dongle.js';
+import { FaultSchedule } from './fault-schedule.js';
 import { FaultSwitches, type Faults } from './faults.js';
-import { MeterModel, type MeterOptions } from './meter-model.js';
-import { MeterObject } from './meter-object.js';
+import type { MeterModel, MeterOptions } from './meter-model.js';
+import { MeterSite } from './meter-site.js';
+import type { StaleKind } from './pana-link.js';
 import { DONGLE_PROFILES, type EmulatedDongle } from './profiles.js';
+import { type ReplyRecord, replyRecord } from './record.js';
 import { listenTcp } from './server.js';
 
 export type { EmulatorCounters } from './dongle.js';
-export type { Faults } from './faults.js';
+export {
+  DEFAULT_FAULTS,
+  type Faults,
+  HAPPY_PATH,
+  type ResetSendReply,
+  type StaleSession,
+  type WrongFormReply,
+} from './faults.js';
+export { fieldFaults } from './field.js';
 export { MeterModel, type MeterOptions, NO_DATA } from './meter-model.js';
+export type { StaleKind } from './pana-link.js';
 export { DONGLE_PROFILES, EMULATED_DONGLES, type EmulatedDongle, linkLocalOf } from './profiles.js';
+export type { ReplyRecord } from './record.js';
 
 export interface EmulatorOptions {
   dongle: EmulatedDongle;
   /** 1 = realistic seconds (scan ≈ 0.65 s/channel at duration 6, join ≈ 3 s, failed join ≈ 40 s, Get ≈ 1.5 s); 0 = instant. */
   latencyScale: number;
-  /** Epoch ms of the METER's time (tests move it). */
+  /** Epoch ms of the host's (true) time; the meter's own clock is this + faults.meterClockSkew (tests move it). */
   clock: () => number;
   /** Meter wall-clock zone. */
   timezone: string;
@@ -29,7 +42,8 @@ export interface EmulatorOptions {
 
 /**
  * A Wi-SUN dongle + smart meter: speaks SKSTACK IP bytes of the chosen dialect to one host
- * at a time, in-process (attach) or over TCP (listen).
+ * at a time, in-process (attach) or over TCP (listen). Attaching a new host keeps the dongle's
+ * state (as a new process opening the same port does); only unplug() power-cycles it.
  */
 export class Emulator {
   readonly counters: EmulatorCounters = {
@@ -41,11 +55,12 @@ export class Emulator {
     scans: 0,
     wopt: 0,
   };
-  readonly meter: MeterModel;
   readonly faults: Faults;
   readonly options: Readonly<Omit<EmulatorOptions, 'faults'>>;
   private readonly switches: FaultSwitches;
-  private readonly meterObject: MeterObject;
+  private readonly site: MeterSite;
+  private readonly schedule: FaultSchedule;
+  private readonly replyListeners = new Set<(r: ReplyRecord) => void>();
   private dongle: Dongle;
   private host: HostEnd | null = null;
 
@@ -59,17 +74,38 @@ export class Emulator {
       ...(opts.routeBId === undefined ? {} : { routeBId: opts.routeBId }),
       ...(opts.password === undefined ? {} : { password: opts.password }),
     };
-    this.meter = new MeterModel(this.options.meter, this.options.timezone, this.options.clock);
-    this.meterObject = new MeterObject(this.meter);
     this.switches = new FaultSwitches(opts.faults);
     this.faults = this.switches;
+    const f = this.switches;
+    this.site = new MeterSite(
+      this.options.meter,
+      this.options.timezone,
+      this.options.clock,
+      () => ({ skewMs: f.meterClockSkew * 1000, updateDelayMs: f.meterUpdateDelay * 1000 }),
+      (epc) => f.takeBusy(epc),
+    );
     this.dongle = this.makeDongle();
-    this.switches.onTxLimit = (on) => this.dongle.txLimitChanged(on);
+    this.schedule = new FaultSchedule(f, this.options.latencyScale, {
+      resetModule: () => this.resetModule(),
+      swapMeter: () => this.swapMeter(),
+    });
+    f.onTxLimit = (on) => this.dongle.txLimitChanged(on);
+    f.onTimedChange = (key) => {
+      if (key === 'reauthEvery') this.dongle.reauthPeriodChanged();
+      else this.schedule.changed(key);
+    };
+    if (f.staleSession !== 'none') this.dongle.leaveStaleSession(f.staleSession);
+    this.schedule.start();
+  }
+
+  /** The meter there now (swapMeter replaces it). */
+  get meter(): MeterModel {
+    return this.site.model;
   }
 
   /** The dongle's own link-local address and the meter's. */
   get addresses(): { dongle: string; meter: string } {
-    return { dongle: this.dongle.ownIp, meter: this.dongle.meterIp };
+    return { dongle: this.dongle.ownIp, meter: this.site.ip };
   }
 
   get sessionUp(): boolean {
@@ -89,6 +125,7 @@ export class Emulator {
       },
     );
     this.host = host;
+    this.dongle.hostAttached();
     return host;
   }
 
@@ -107,17 +144,46 @@ export class Emulator {
     this.dongle.terminateSession();
   }
 
+  /** The module resets with the port open (brown-out): see Faults.resetEvery. */
+  resetModule(): void {
+    this.dongle.resetModule();
+  }
+
+  /**
+   * Leaves the dongle as a previous process would (Faults.staleSession); call it before the next
+   * host attaches: what happens "soon after attach" (EVENT 25 of a join, EVENT 29) waits for it.
+   */
+  leaveStaleSession(kind: StaleKind): void {
+    this.dongle.leaveStaleSession(kind);
+  }
+
+  /**
+   * Replaces the meter by another one (new MAC, PAN ID and channel, own counters, coefficient 10
+   * unless `over` says otherwise). The old address stops answering; a scan finds only the new one.
+   */
+  swapMeter(over: Partial<MeterOptions> = {}): void {
+    this.site.swap({ coefficient: this.switches.swapCoefficient, ...over });
+  }
+
+  /** Calls `listener` for every Get_Res / Get_SNA the meter delivers; returns the unsubscribe. */
+  onReply(listener: (r: ReplyRecord) => void): () => void {
+    this.replyListeners.add(listener);
+    return () => this.replyListeners.delete(listener);
+  }
+
   /** Closes the host side as if the USB dongle vanished; the next attach gets a freshly powered dongle. */
   unplug(): void {
     this.dongle.stop();
     this.host?.end(new HemsError('DONGLE_CLOSED', 'emulated dongle unplugged'));
     this.host = null;
+    this.switches.forgetTxLimit();
     this.dongle = this.makeDongle();
   }
 
   /** Stops timers and closes the host (end of a test or of `simulate`). */
   async close(): Promise<void> {
     this.dongle.stop();
+    this.schedule.stop();
     this.host?.end();
     this.host = null;
   }
@@ -128,11 +194,15 @@ export class Emulator {
       latencyScale: this.options.latencyScale,
       ...(this.options.routeBId === undefined ? {} : { routeBId: this.options.routeBId }),
       ...(this.options.password === undefined ? {} : { password: this.options.password }),
-      model: this.meter,
-      meter: this.meterObject,
+      site: this.site,
       faults: this.switches,
       counters: this.counters,
       output: (bytes) => this.host?.deliver(bytes),
+      onReply: (frame) => {
+        if (this.replyListeners.size === 0) return;
+        const rec = replyRecord(frame, this.options.clock(), this.site.model.options.mac);
+        if (rec) for (const l of this.replyListeners) l(rec);
+      },
     });
   }
 }

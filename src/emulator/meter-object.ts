@@ -2,6 +2,7 @@ import { ESV } from '../echonet/esv.js';
 import type { Frame, Property } from '../echonet/frame.js';
 import { concat, dateTime, propertyMap, s16, s32, u8, u16, u32 } from './edt.js';
 import { localParts, localToEpoch } from './local-time.js';
+import type { MeterClock } from './meter-clock.js';
 import { type MeterModel, NO_DATA } from './meter-model.js';
 
 export const METER_EOJ = 0x028801;
@@ -15,7 +16,9 @@ export interface RequestStats {
 
 /**
  * The ECHONET side of the meter: object 0x028801 and the node profile 0x0EF001, answering
- * Get / SetC / SetI by the rules of protocol.md §B.3 from the MeterModel's counters.
+ * Get / SetC / SetI by the rules of protocol.md §B.3 from the MeterModel's counters, stamped and
+ * latched by the meter's own clock. `busy(epc)` says a property is momentarily unavailable
+ * (answered with PDC 0 in a Get_SNA).
  */
 export class MeterObject {
   /** E5: day for historical data 1 (0 = today). */
@@ -24,7 +27,11 @@ export class MeterObject {
   private history2: Uint8Array | null = null;
   private infTid = 0;
 
-  constructor(private readonly model: MeterModel) {}
+  constructor(
+    private readonly model: MeterModel,
+    private readonly clock: MeterClock,
+    private readonly busy: (epc: number) => boolean = () => false,
+  ) {}
 
   /** EPCs of 0x028801 that exist on this meter (its Get property map 0x9F). */
   meterGetEpcs(): number[] {
@@ -104,7 +111,9 @@ export class MeterObject {
     const asked = short ? props.slice(0, max) : props;
     let sna = false;
     const out = asked.map((p, i) => {
-      const edt = i < max ? (target === 'meter' ? this.meterEdt(p.epc) : this.nodeEdt(p.epc)) : null;
+      const meter = target === 'meter';
+      const edt =
+        i >= max || (meter && this.busy(p.epc)) ? null : meter ? this.meterEdt(p.epc) : this.nodeEdt(p.epc);
       if (!edt) sna = true;
       return { epc: p.epc, edt: edt ?? new Uint8Array(0) };
     });
@@ -138,9 +147,10 @@ export class MeterObject {
   meterEdt(epc: number): Uint8Array | null {
     if (!this.meterGetEpcs().includes(epc)) return null;
     const m = this.model;
+    const c = this.clock;
     const o = m.options;
     const now = m.now();
-    const local = localParts(now, m.timeZone);
+    const local = localParts(c.now(), m.timeZone);
     switch (epc) {
       case 0x80:
         return u8(0x30);
@@ -179,36 +189,37 @@ export class MeterObject {
         return u8(o.unitCode);
       case 0xe2:
       case 0xe4:
-        return concat(u16(this.historyDay), ...m.history(this.historyDay, epc === 0xe4, now).map(u32));
+        return concat(u16(this.historyDay), ...c.history(this.historyDay, epc === 0xe4).map(u32));
       case 0xe5:
         return u8(this.historyDay);
       case 0xe7:
         return s32(m.powerAt(now));
       case 0xe8: {
-        const c = m.currentsAt(now);
-        return concat(s16(c.r), c.t === null ? u16(0x7ffe) : s16(c.t));
+        const amps = m.currentsAt(now);
+        return concat(s16(amps.r), amps.t === null ? u16(0x7ffe) : s16(amps.t));
       }
       case 0xea:
       case 0xeb: {
-        const at = m.lastFixedTime(now);
-        return concat(dateTime(localParts(at, m.timeZone), true), u32(m.counterAt(at, epc === 0xeb)));
+        const at = c.latched();
+        return concat(dateTime(localParts(at, m.timeZone), true), u32(c.counterAt(at, epc === 0xeb)));
       }
       case 0xec:
-        return this.history2Edt(now);
+        return this.history2Edt();
       case 0xed:
-        return this.history2 ?? this.defaultHistory2(now);
+        return this.history2 ?? this.defaultHistory2();
       default:
         return null;
     }
   }
 
-  private defaultHistory2(now: number): Uint8Array {
-    return concat(dateTime(localParts(this.model.lastFixedTime(now), this.model.timeZone), false), u8(12));
+  private defaultHistory2(): Uint8Array {
+    return concat(dateTime(localParts(this.clock.latched(), this.model.timeZone), false), u8(12));
   }
 
-  /** EC: n pairs (normal, reverse) going backwards 30 min at a time from the ED time. */
-  private history2Edt(now: number): Uint8Array {
-    const ed = this.history2 ?? this.defaultHistory2(now);
+  /** EC: n pairs (normal, reverse) going backwards 30 min at a time from the ED time (meter clock). */
+  private history2Edt(): Uint8Array {
+    const ed = this.history2 ?? this.defaultHistory2();
+    const last = this.clock.latched();
     const d = new DataView(ed.buffer, ed.byteOffset, 7);
     const start = localToEpoch(
       this.model.timeZone,
@@ -221,9 +232,9 @@ export class MeterObject {
     const parts: Uint8Array[] = [ed];
     for (let k = 0; k < d.getUint8(6); k++) {
       const at = start - k * 1_800_000;
-      const future = at > now;
-      parts.push(u32(future ? NO_DATA : this.model.counterAt(at)));
-      parts.push(u32(future || !this.model.options.solar ? NO_DATA : this.model.counterAt(at, true)));
+      const future = at > last;
+      parts.push(u32(future ? NO_DATA : this.clock.counterAt(at)));
+      parts.push(u32(future || !this.model.options.solar ? NO_DATA : this.clock.counterAt(at, true)));
     }
     return concat(...parts);
   }

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame, getRequest } from '../../src/echonet/frame.js';
+import { decodeFrame } from '../../src/echonet/frame.js';
 import type { Emulator } from '../../src/emulator/index.js';
-import { erxudps, Host, joined, PWD, RBID, sendTo } from './host.js';
+import { configured, erxudps, getTo, Host, joined, RBID } from './host.js';
 import { makeEmulator as make } from './make.js';
 
-const get = (emu: Emulator, tid: number, epcs = [0xe7]) =>
-  sendTo(emu.addresses.meter, encodeFrame(getRequest(tid, 0x05ff01, 0x028801, epcs)), false);
+const get = getTo;
 const unicastTids = (h: Host, emu: Emulator) =>
   erxudps(h.bytes)
     .filter(
@@ -17,12 +16,7 @@ const unicastTids = (h: Host, emu: Emulator) =>
 describe('fault switches', () => {
   it('joinFailures: the next N joins end in EVENT 24, then one succeeds', async () => {
     const emu = make({ faults: { joinFailures: 2 } });
-    const h = new Host(emu.attach());
-    await h.cmd('SKSREG SFE 0');
-    await h.cmd(`SKSETPWD C ${PWD}`);
-    await h.cmd(`SKSETRBID ${RBID}`);
-    await h.cmd('SKSREG S2 27');
-    await h.cmd('SKSREG S3 8CF5');
+    const h = await configured(emu);
     const join = () => h.cmd(`SKJOIN ${emu.addresses.meter}`, /EVENT 2[45] /);
     expect(await join()).toContain('EVENT 24');
     expect(await join()).toContain('EVENT 24');

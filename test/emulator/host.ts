@@ -1,3 +1,5 @@
+import { encodeFrame, getRequest } from '../../src/echonet/frame.js';
+import type { Emulator } from '../../src/emulator/index.js';
 import type { ByteStream } from '../../src/transport/types.js';
 
 /** A raw-bytes host for the emulator: writes commands, waits (bounded) for output to appear. */
@@ -120,8 +122,8 @@ function isDataLenPosition(fields: string[]): boolean {
 export const RBID = '00112233445566778899AABBCCDD1234';
 export const PWD = '0123456789AB';
 
-/** Attaches, turns echo off, sets credentials and joins at the meter's known channel/PAN. */
-export async function joined(emu: import('../../src/emulator/index.js').Emulator): Promise<Host> {
+/** Attaches, turns echo off, sets credentials and S2/S3 at the meter's channel and PAN ID. */
+export async function configured(emu: Emulator): Promise<Host> {
   const h = new Host(emu.attach());
   const o = emu.meter.options;
   await h.cmd('SKSREG SFE 0');
@@ -129,14 +131,63 @@ export async function joined(emu: import('../../src/emulator/index.js').Emulator
   await h.cmd(`SKSETRBID ${RBID}`);
   await h.cmd(`SKSREG S2 ${o.channel.toString(16)}`);
   await h.cmd(`SKSREG S3 ${o.panId.toString(16)}`);
+  return h;
+}
+
+/** configured(), then joins the meter and waits for its instance-list INF. */
+export async function joined(emu: Emulator): Promise<Host> {
+  const h = await configured(emu);
   await h.cmd(`SKJOIN ${emu.addresses.meter}`, /EVENT 2[45] /);
   if (!h.text.includes('EVENT 25')) throw new Error(`join failed: ${h.text}`);
-  await h.waitFor('ERXUDP FE80:0000:0000:0000:021C:6400:036E:8CF5 FF02');
+  await h.waitFor(`ERXUDP ${emu.addresses.meter} FF02`);
   await h.waitFor((t) => t.endsWith('\r\n'));
   h.mark();
   return h;
 }
 
-export function isDual(emu: import('../../src/emulator/index.js').Emulator): boolean {
+export function isDual(emu: Emulator): boolean {
   return emu.options.dongle !== 'BP35A1' && emu.options.dongle !== 'RL7023-IPS';
+}
+
+/** SKSENDTO bytes of an ECHONET Get to the meter (0x028801), in the emulated edition's form. */
+export function getTo(emu: Emulator, tid: number, epcs = [0xe7], ip = emu.addresses.meter): Buffer {
+  return sendTo(ip, encodeFrame(getRequest(tid, 0x05ff01, 0x028801, epcs)), isDual(emu));
+}
+
+/**
+ * The output as lines, each ERXUDP reduced to its header up to DATALEN (its payload, binary or
+ * hex, skipped), so a test can compare whole sequences even when payloads hold CR/LF.
+ */
+export function lines(bytes: Buffer): string[] {
+  const out: string[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    if (bytes.subarray(at, at + 7).toString('latin1') === 'ERXUDP ') {
+      const [rx] = erxudps(bytes.subarray(at));
+      const header = `ERXUDP ${rx!.fields.join(' ')}`;
+      const body = bytes.subarray(at + header.length + 1);
+      const hexLen = rx!.data.length * 2;
+      const isHex = body[hexLen] === 0x0d && /^[0-9A-F]*$/.test(body.subarray(0, hexLen).toString('latin1'));
+      out.push(header);
+      at += header.length + 1 + (isHex ? hexLen : rx!.data.length) + 2;
+      continue;
+    }
+    const end = bytes.indexOf('\r\n', at, 'latin1');
+    if (end < 0) {
+      out.push(bytes.subarray(at).toString('latin1'));
+      break;
+    }
+    out.push(bytes.subarray(at, end).toString('latin1'));
+    at = end + 2;
+  }
+  return out;
+}
+
+/** Resolves once `cond()` holds, checking every few ms; rejects after `ms`. */
+export async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
