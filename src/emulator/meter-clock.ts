@@ -46,9 +46,11 @@ export class MeterClock {
     return shownFor >= wait ? b : b - 1_800_000;
   }
 
-  /** The counter when the meter's clock read `meterMs`. */
+  /** The counter when the meter's clock read `meterMs` (NO_DATA before the meter was installed). */
   counterAt(meterMs: number, reverse = false): number {
-    return this.model.counterAt(meterMs - this.quirks().skewMs, reverse);
+    const at = meterMs - this.quirks().skewMs;
+    const installed = this.model.options.installedAt;
+    return installed !== null && at < installed ? NO_DATA : this.model.counterAt(at, reverse);
   }
 
   /** E2/E4 of `day` days before the meter's today: 48 slots, NO_DATA for slots not latched yet. */

@@ -29,6 +29,8 @@ export interface MeterOptions {
   serial: string;
   /** Seed of the load curve's noise. */
   seed: number;
+  /** Epoch ms the meter was installed (a swapped-in meter): no history before it; null = always there. */
+  installedAt: number | null;
 }
 
 export const DEFAULT_METER: MeterOptions = {
@@ -47,6 +49,7 @@ export const DEFAULT_METER: MeterOptions = {
   manufacturer: '000016',
   serial: 'EMU0000001',
   seed: 20250101,
+  installedAt: null,
 };
 
 /** E1 unit codes → watt-minutes per counter step (kWh × 60000, exact integers). */

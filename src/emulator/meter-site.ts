@@ -29,14 +29,26 @@ export class MeterSite {
     return linkLocalOf(this.model.options.mac);
   }
 
-  /** Replaces the meter; `over` may set anything, the rest is a plausible new identity. */
+  /**
+   * Replaces the meter; `over` may set anything, the rest is a plausible new identity whose
+   * counter reads a few kWh now (unless `over.startEnergyKwh` says otherwise).
+   */
   swap(over: Partial<MeterOptions>): void {
     this.swaps++;
-    [this.model, this.clock, this.object] = this.build({
+    const options = {
       ...this.model.options,
       ...replacementOf(this.model.options, this.swaps),
+      installedAt: this.now(),
       ...over,
-    });
+    };
+    if (over.startEnergyKwh === undefined) {
+      // startEnergyKwh counts from the model's origin: subtract what the curve used until now.
+      const used = new MeterModel({ ...options, startEnergyKwh: 0 }, this.timeZone, this.now).energyAt(
+        this.now(),
+      );
+      options.startEnergyKwh -= used;
+    }
+    [this.model, this.clock, this.object] = this.build(options);
   }
 
   private build(options: Partial<MeterOptions>): [MeterModel, MeterClock, MeterObject] {

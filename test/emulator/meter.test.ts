@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame, type Frame, getRequest } from '../../src/echonet/frame.js';
-import { Emulator, type EmulatorOptions, type MeterOptions, NO_DATA } from '../../src/emulator/index.js';
+import {
+  Emulator,
+  type EmulatorOptions,
+  type Faults,
+  type MeterOptions,
+  NO_DATA,
+} from '../../src/emulator/index.js';
 import { erxudps, joined } from './host.js';
 
 const emus: Emulator[] = [];
@@ -203,5 +209,78 @@ describe('notifications', () => {
     const ea = Buffer.from(frames[0]!.properties[0]!.edt);
     expect([...ea.subarray(0, 7)]).toEqual([0x07, 0xea, 5, 20, 12, 30, 0]);
     expect(u32(ea, 7)).toBe(emu.meter.counterAt(jst(20, 12, 30)));
+  });
+});
+
+describe('the meter clock: skew, late half-hour values, busy properties', () => {
+  const skewed = (faults: Partial<Faults>) => ({ faults });
+  const stamp = (b: Buffer) => [...b.subarray(0, 7)];
+
+  it('a meter clock 95 s behind: 97/98, EA and the E2 slots follow it', async () => {
+    const { emu, edt } = await setup({}, jst(20, 12, 0, 30), skewed({ meterClockSkew: -95 }));
+    expect([...(await edt(0x97))]).toEqual([11, 58]);
+    const ea = await edt(0xea);
+    expect(stamp(ea)).toEqual([0x07, 0xea, 5, 20, 11, 30, 0]);
+    // The meter latched 11:30 of its clock at 11:31:35 of ours.
+    expect(u32(ea, 7)).toBe(emu.meter.counterAt(jst(20, 11, 31, 35)));
+    const e2 = await edt(0xe2);
+    expect(u32(e2, 2 + 23 * 4)).toBe(u32(ea, 7));
+    expect(u32(e2, 2 + 24 * 4)).toBe(NO_DATA);
+  });
+
+  it('a meter clock 2 min ahead is already on the next day: 98, E5 = 0 and EA say so', async () => {
+    const { emu, edt } = await setup({}, jst(20, 23, 59), skewed({ meterClockSkew: 120 }));
+    expect([...(await edt(0x98))]).toEqual([0x07, 0xea, 5, 21]);
+    expect([...(await edt(0x97))]).toEqual([0, 1]);
+    const e2 = await edt(0xe2);
+    expect(e2.readUInt16BE(0)).toBe(0);
+    expect(u32(e2, 2)).toBe(emu.meter.counterAt(jst(20, 23, 58)));
+    expect(u32(e2, 6)).toBe(NO_DATA);
+    expect(stamp(await edt(0xea))).toEqual([0x07, 0xea, 5, 21, 0, 0, 0]);
+  });
+
+  it('meterUpdateDelay: EA and E2 keep the previous slot until the delay has passed', async () => {
+    const { emu, clock, edt } = await setup({}, jst(20, 12, 31), skewed({ meterUpdateDelay: 120 }));
+    expect(stamp(await edt(0xea))).toEqual([0x07, 0xea, 5, 20, 12, 0, 0]);
+    expect(u32(await edt(0xe2), 2 + 25 * 4)).toBe(NO_DATA);
+    clock.now = jst(20, 12, 32);
+    const ea = await edt(0xea);
+    expect(stamp(ea)).toEqual([0x07, 0xea, 5, 20, 12, 30, 0]);
+    expect(u32(ea, 7)).toBe(emu.meter.counterAt(jst(20, 12, 30)));
+    expect(u32(await edt(0xe2), 2 + 25 * 4)).toBe(u32(ea, 7));
+  });
+
+  it('after midnight E5 = 0 is the new day (no slot yet) while EA still carries 23:30', async () => {
+    const { emu, edt } = await setup({}, jst(21, 0, 1), skewed({ meterUpdateDelay: 120 }));
+    const e2 = await edt(0xe2);
+    expect(e2.readUInt16BE(0)).toBe(0);
+    expect(u32(e2, 2)).toBe(NO_DATA);
+    const ea = await edt(0xea);
+    expect(stamp(ea)).toEqual([0x07, 0xea, 5, 20, 23, 30, 0]);
+    expect(u32(ea, 7)).toBe(emu.meter.counterAt(jst(20, 23, 30)));
+  });
+
+  it('the EA notification follows the skewed, delayed clock', async () => {
+    const { emu, clock, h } = await setup(
+      {},
+      jst(20, 12, 5),
+      skewed({ meterClockSkew: -95, meterUpdateDelay: 120 }),
+    );
+    h.mark();
+    clock.now = jst(20, 12, 40);
+    await h.waitFor((t) => erxudps(Buffer.from(t, 'latin1')).length >= 1, 3000);
+    const ea = Buffer.from(decodeFrame(erxudps(h.bytes)[0]!.data).properties[0]!.edt);
+    expect(stamp(ea)).toEqual([0x07, 0xea, 5, 20, 12, 30, 0]);
+    expect(u32(ea, 7)).toBe(emu.meter.counterAt(jst(20, 12, 31, 35)));
+  });
+
+  it('busy EA:2: the next two Gets with EA answer it with PDC 0 in a Get_SNA; others are untouched', async () => {
+    const { emu, get } = await setup({}, jst(20, 12, 10), skewed({ busy: { EA: 2 } }));
+    const shape = (f: Frame) => [f.esv, ...f.properties.map((p) => p.edt.length)];
+    expect(shape(await get([0xe7, 0xea]))).toEqual([0x52, 4, 0]);
+    expect(shape(await get([0xe7]))).toEqual([0x72, 4]);
+    expect(shape(await get([0xea, 0xe0]))).toEqual([0x52, 0, 4]);
+    expect(shape(await get([0xe7, 0xea]))).toEqual([0x72, 4, 11]);
+    expect(emu.faults.busy).toEqual({ EA: 0 });
   });
 });
