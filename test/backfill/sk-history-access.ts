@@ -38,6 +38,8 @@ export async function connectHistoryAccess(
   await client.setRegister('S3', m.panId.toString(16).toUpperCase().padStart(4, '0'));
   const ipv6 = macToLinkLocal(m.mac);
   if (!ipv6) throw new Error(`bad emulated MAC ${m.mac}`);
+  // An earlier access may have left its session in the dongle (SKJOIN would answer FAIL ER10).
+  await client.term();
   await client.join(ipv6);
 
   let tid = 0x100;
