@@ -1,15 +1,15 @@
-import { decodeFrame, encodeFrame, type Frame } from '../echonet/frame.js';
+import type { Frame } from '../echonet/frame.js';
 import type { FaultSwitches } from './faults.js';
 import { InputFramer, type InputUnit } from './input-framer.js';
-import type { RequestStats } from './meter-object.js';
 import type { MeterSite } from './meter-site.js';
-import { type Datagram, Formatter, hex, MULTICAST, type Out, serialise } from './output.js';
+import { MeterTraffic } from './meter-traffic.js';
+import { Formatter, hex, MULTICAST, type Out, serialise } from './output.js';
 import { PanaLink, type StaleKind } from './pana-link.js';
 import { type DongleProfile, linkLocalOf } from './profiles.js';
-import { type Cancel, type EmulatorCounters, fail, LATENCY, meterHears, type Radio } from './radio.js';
+import { type Cancel, type EmulatorCounters, fail, meterHears, type Radio } from './radio.js';
 import { checkRegisterValue, defaultRegisters, registerName } from './registers.js';
 import { Scanner } from './scan.js';
-import { garbageBytes, panaPayload, strayDatagrams } from './traffic.js';
+import { garbageBytes, panaPayload } from './traffic.js';
 
 export type { EmulatorCounters } from './radio.js';
 
@@ -46,13 +46,13 @@ export class Dongle implements Radio {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly link: PanaLink;
   private readonly scanner: Scanner;
+  private readonly traffic: MeterTraffic;
   private regs: Map<string, string>;
   private hexMode: boolean;
   private pwd: string | null = null;
   private rbid: string | null = null;
   /** Neighbour cache: the first send to a peer gets EVENT 21 … 02 first (§A.5). */
   private peers = new Set<string>();
-  private announced = 0;
   private blocks = 0;
   private stopped = false;
   /** The session was lost to a module reset (Faults.resetSendReply applies). */
@@ -74,6 +74,7 @@ export class Dongle implements Radio {
     );
     this.link = new PanaLink(this, { sessionUp: (fresh) => this.onSessionUp(fresh) });
     this.scanner = new Scanner(this, () => this.paired());
+    this.traffic = new MeterTraffic(this, this.link, d.onReply);
     this.startTick();
   }
 
@@ -332,75 +333,16 @@ export class Dongle implements Radio {
     if (ip !== MULTICAST && (ip !== this.link.peer || !meterHears(this, ip))) {
       return [...solicit, ev('01'), 'OK'];
     }
-    if (ip === this.site.ip && Number.parseInt(port, 16) === 0x0e1a) this.toMeter(payload);
+    if (ip === this.site.ip && Number.parseInt(port, 16) === 0x0e1a) this.traffic.request(payload);
     const reauth = this.link.reauth.inject(ip);
     return [...reauth.before, ...solicit, ev('00'), 'OK', ...reauth.after];
-  }
-
-  /** The meter handles a datagram; its answer comes back as ERXUDP after the radio latency. */
-  private toMeter(payload: Uint8Array): void {
-    let request: Frame;
-    try {
-      request = decodeFrame(payload);
-    } catch {
-      return;
-    }
-    const stats: RequestStats = { propertiesRequested: 0, epcs: [] };
-    const response = this.site.object.handle(request, stats);
-    this.counters.propertiesRequested += stats.propertiesRequested;
-    for (const epc of stats.epcs) {
-      const key = hex(epc, 2);
-      this.counters.epcsRequested[key] = (this.counters.epcsRequested[key] ?? 0) + 1;
-    }
-    if (!response || this.faults.take('dropResponses')) return;
-    const meter = this.site.ip;
-    this.after(LATENCY.get, () => {
-      if (!this.link.up || !meterHears(this, meter)) return;
-      if (this.faults.strayTraffic) this.stray();
-      this.emit([this.fmt.erxudp(this.meterDatagram(this.ownIp, response))]);
-      this.d.onReply?.(response);
-    });
   }
 
   private onSessionUp(fresh: boolean): void {
     this.lostByReset = false;
     this.peers.clear();
     if (!fresh) this.peers.add(this.site.ip);
-    this.announced = this.site.clock.dueNotification();
-    if (!fresh) return;
-    this.after(LATENCY.inf, () => {
-      if (this.link.up && meterHears(this, this.link.peer!))
-        this.emit([this.fmt.erxudp(this.meterDatagram(MULTICAST, this.site.object.instanceListInf()))]);
-    });
-  }
-
-  /** EA (and EB) INF within a few minutes after each :00/:30, while a session is up (§B.3). */
-  private checkNotifications(): void {
-    if (!this.link.up || !meterHears(this, this.link.peer!)) return;
-    const due = this.site.clock.dueNotification();
-    if (due <= this.announced) return;
-    this.announced = due;
-    if (this.faults.strayTraffic) this.stray();
-    const infs = this.site.object.fixedTimeInfs();
-    this.emit(infs.map((f) => this.fmt.erxudp(this.meterDatagram(MULTICAST, f))));
-  }
-
-  private stray(): void {
-    const n = ++this.blocks;
-    const grams = strayDatagrams(this.site.ip, this.site.model.options.mac, this.ownIp, n);
-    this.emit(['', ...grams.map((g) => this.fmt.erxudp(g)), '']);
-  }
-
-  private meterDatagram(dest: string, frame: Frame): Datagram {
-    return {
-      sender: this.site.ip,
-      dest,
-      rport: 0x0e1a,
-      lport: 0x0e1a,
-      senderMac: this.site.model.options.mac,
-      secured: true,
-      data: encodeFrame(frame),
-    };
+    this.traffic.sessionUp(fresh);
   }
 
   private credentialsAccepted(): boolean {
@@ -429,7 +371,7 @@ export class Dongle implements Radio {
   }
 
   private startTick(): void {
-    const tick = setInterval(() => this.checkNotifications(), 200);
+    const tick = setInterval(() => this.traffic.tick(), 200);
     tick.unref();
     this.timers.add(tick);
   }
