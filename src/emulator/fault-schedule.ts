@@ -50,21 +50,9 @@ export class FaultSchedule {
   private arm(job: Job): void {
     this.clear(job);
     const f = this.faults;
-    if (job === 'reset') {
-      const ms = this.realMs(f.resetEvery);
-      if (ms !== null)
-        this.set(
-          job,
-          setInterval(() => this.act.resetModule(), ms),
-        );
-    } else if (job === 'swap') {
-      const ms = this.realMs(f.swapAfter);
-      if (ms !== null)
-        this.set(
-          job,
-          setTimeout(() => this.act.swapMeter(), ms),
-        );
-    } else if (job === 'txLimit') {
+    if (job === 'reset') this.run(job, f.resetEvery, setInterval, () => this.act.resetModule());
+    else if (job === 'swap') this.run(job, f.swapAfter, setTimeout, () => this.act.swapMeter());
+    else if (job === 'txLimit') {
       this.window(job, f.txLimitEvery, f.txLimitFor, (on) => {
         f.txLimit = on;
       });
@@ -79,6 +67,17 @@ export class FaultSchedule {
   private realMs(seconds: number): number | null {
     if (this.stopped || !(seconds > 0) || !(this.latencyScale > 0)) return null;
     return Math.max(1, seconds * 1000 * this.latencyScale);
+  }
+
+  /** `fn` once or periodically after `seconds` (nothing when off). */
+  private run(
+    job: Job,
+    seconds: number,
+    timer: (fn: () => void, ms: number) => NodeJS.Timeout,
+    fn: () => void,
+  ): void {
+    const ms = this.realMs(seconds);
+    if (ms !== null) this.set(job, timer(fn, ms));
   }
 
   /** Every `period` s: on, then off `length` s later (ending before the next period starts). */
