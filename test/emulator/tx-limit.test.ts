@@ -20,6 +20,8 @@ describe('transmit-time limit', () => {
     await h.waitFor(`EVENT 33 ${own}\r\n`);
     expect(await h.cmd('SKSREG SFB')).toBe('ESREG 0\r\nOK\r\n');
     expect(await h.cmd(`SKJOIN ${meter}`, 'EVENT 25')).toContain(`EVENT 25 ${meter}`);
+    await h.waitFor(`ERXUDP ${meter} FF02`); // the instance-list INF after the join
+    await h.waitFor((t) => t.endsWith('\r\n'));
     h.mark();
     emu.faults.txLimit = true;
     await h.waitFor(`EVENT 32 ${own}\r\n`);
