@@ -27,6 +27,8 @@ export type HemsErrorCode =
   | 'METER_SNA'
   | 'METER_BAD_RESPONSE'
   | 'TX_LIMIT'
+  | 'DONGLE_RESET' // the radio module lost its settings (reset with the port open): re-initialise
+  | 'METER_UNREACHABLE' // sends to the meter keep failing (EVENT 21 01): end the session, rejoin
   // Configuration and CLI
   | 'CONFIG_INVALID'
   | 'INPUT_INVALID'

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { DongleModel, SkClient, SkTimeouts } from '../skstack/api.js';
+import { DEFAULT_SK_TIMEOUTS, type DongleModel, type SkClient, type SkTimeouts } from '../skstack/api.js';
 import type { ByteStream } from '../transport/types.js';
 
 /**
@@ -13,14 +13,14 @@ export interface SessionTimeouts {
   resends: number;
   /** Wait after EVENT 21 param 01 before sending again. */
   sendFailDelay: number;
-  /** Consecutive missing responses after which the port and session are reopened. */
+  /** Consecutive missing responses after which the session is ended and joined again. */
   reopenAfterMisses: number;
   /** Capped exponential backoff between failed joins. */
   joinBackoffBase: number;
   joinBackoffMax: number;
   /** Joins tried within one read() before it gives up with PANA_JOIN_FAILED. */
   joinAttempts: number;
-  /** Consecutive join failures with a cached PAN after which it is dropped and rescanned. */
+  /** Consecutive join failures with a cached PAN after which a rescan is made (a replaced meter). */
   rescanAfterJoinFailures: number;
   /** Capped exponential backoff between attempts to reopen the port. */
   reopenBackoffBase: number;
@@ -30,7 +30,7 @@ export interface SessionTimeouts {
   /** Capped exponential pause before scanning again after a scan that found no meter. */
   scanBackoffBase: number;
   scanBackoffMax: number;
-  /** Longest a read() waits for EVENT 25 after 29, or EVENT 33 after 32. */
+  /** Longest a send, join or scan waits for EVENT 25 after 29, or EVENT 33 after 32. */
   gate: number;
   /** close(): longest wait for SKTERM. */
   term: number;
@@ -53,6 +53,27 @@ export const DEFAULT_SESSION_TIMEOUTS: SessionTimeouts = {
   gate: 90_000,
   term: 5_000,
 };
+
+/**
+ * Every bound multiplied by `scale` (counts kept), for compressed-time runs against the
+ * emulator (`HEMS_TIMING_SCALE`); never below 1 ms.
+ */
+export function scaleTimeouts(scale: number): { session: SessionTimeouts; sk: SkTimeouts } {
+  const ms = (v: number): number => Math.max(1, Math.round(v * scale));
+  const counts = new Set<keyof SessionTimeouts>([
+    'resends',
+    'reopenAfterMisses',
+    'joinAttempts',
+    'rescanAfterJoinFailures',
+    'reopenAttempts',
+  ]);
+  const session = { ...DEFAULT_SESSION_TIMEOUTS };
+  for (const k of Object.keys(session) as (keyof SessionTimeouts)[])
+    if (!counts.has(k)) session[k] = ms(session[k]);
+  const sk = { ...DEFAULT_SK_TIMEOUTS };
+  for (const k of Object.keys(sk) as (keyof SkTimeouts)[]) sk[k] = ms(sk[k]);
+  return { session, sk };
+}
 
 /** SKSCAN durations tried in order until a meter answers (protocol.md §A.4, §D.4). */
 export const DEFAULT_SCAN_DURATIONS: readonly number[] = [5, 6, 7, 8];

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { macToLinkLocal } from '../broute/ipv6.js';
+import { scaleTimeouts } from '../broute/options.js';
 import { createMeterSession } from '../broute/session.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -12,6 +13,7 @@ import { EMULATED_DONGLES, type EmulatedDongle, Emulator } from '../emulator/ind
 import { describeError, HemsError, isHemsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Delivery } from '../service/delivery.js';
+import { createRecorder } from '../service/recorder.js';
 import type { RemoteSinkFactory } from '../service/sinks.js';
 import type { ReadingSource } from '../service/types.js';
 import { createDelivery as createOutboxDelivery } from '../sinks/delivery.js';
@@ -48,8 +50,26 @@ function openStreamFor(config: Config): () => Promise<ByteStream> {
   return () => openTransport(config.port, { baudRate: config.baudrate, simulator });
 }
 
+/**
+ * `HEMS_TIMING_SCALE` (0 < s ≤ 1): every session and dongle bound multiplied by s, for runs
+ * against `simulate --latency-scale s` in compressed time (soak tests). Not for real dongles.
+ */
+export function timingScale(env: Record<string, string | undefined>): number | null {
+  const raw = env.HEMS_TIMING_SCALE;
+  if (raw === undefined || raw === '') return null;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 1) {
+    throw new HemsError('CONFIG_INVALID', 'HEMS_TIMING_SCALE is invalid', {
+      problems: [`HEMS_TIMING_SCALE: must be a number above 0 and at most 1 (got "${raw}")`],
+    });
+  }
+  return n;
+}
+
 export function createSource(config: Config, logger: Logger): ReadingSource {
-  return createMeterSession({
+  const scale = timingScale(process.env);
+  const scaled = scale === null ? null : scaleTimeouts(scale);
+  const session = createMeterSession({
     openStream: openStreamFor(config),
     model: config.dongle,
     routeBId: config.bRouteId,
@@ -58,7 +78,9 @@ export function createSource(config: Config, logger: Logger): ReadingSource {
     stateDir: config.stateDir,
     timezone: config.timezone,
     logger,
+    ...(scaled ? { timeouts: scaled.session, skTimeouts: scaled.sk } : {}),
   });
+  return createRecorder({ source: session, stateDir: config.stateDir, timezone: config.timezone, logger });
 }
 
 export const createRemoteSink: RemoteSinkFactory = (name, config, logger) => {

@@ -20,6 +20,13 @@ export function decodeCumulative(edt: Uint8Array): number | null {
   return edt.length === 4 ? cumulativeRaw(edt, 0) : null;
 }
 
+/** What scales a meter's counters, read once per meter (§C.1): D3 (1 when unsupported), E1 code, D7. */
+export interface MeterConstants {
+  coefficient: number;
+  unitCode: number;
+  digits: number;
+}
+
 /** 0xD3: coefficient, 0–999,999. */
 export function decodeCoefficient(edt: Uint8Array): number | null {
   if (edt.length !== 4) return null;
@@ -212,4 +219,30 @@ export function decodeMeterValue(epc: number, edt: Uint8Array): unknown {
     default:
       return undefined;
   }
+}
+
+/** Applies a decoder to an EDT that may be missing (a property the reply did not carry). */
+export function decodeIf<T>(decode: (edt: Uint8Array) => T | null, edt: Uint8Array | undefined): T | null {
+  return edt === undefined ? null : decode(edt);
+}
+
+/** The per-reading properties of one batched Get (E7 E8 E0 EA, E3 EB), decoded; null where absent. */
+export interface ReadingValues {
+  instantPowerW: number | null;
+  currents: Currents | null;
+  cumulativeRaw: number | null;
+  reverseRaw: number | null;
+  fixed: FixedTimeEnergy | null;
+  fixedReverse: FixedTimeEnergy | null;
+}
+
+export function decodeReadingValues(props: ReadonlyMap<number, Uint8Array>): ReadingValues {
+  return {
+    instantPowerW: decodeIf(decodeInstantPower, props.get(0xe7)),
+    currents: decodeIf(decodeCurrents, props.get(0xe8)),
+    cumulativeRaw: decodeIf(decodeCumulative, props.get(0xe0)),
+    reverseRaw: decodeIf(decodeCumulative, props.get(0xe3)),
+    fixed: decodeIf(decodeFixedTime, props.get(0xea)),
+    fixedReverse: decodeIf(decodeFixedTime, props.get(0xeb)),
+  };
 }

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Envelope } from '../reading/record.js';
-import type { SourceCounters, SourceStatus } from '../service/types.js';
+import { LINK_STATES, type SourceCounters, type SourceStatus } from '../service/types.js';
 import type { OutputStats } from './deps.js';
 import { isFailing } from './latest.js';
 
@@ -17,18 +17,6 @@ export interface Metrics {
   render(): Promise<string>;
 }
 
-const STATES: readonly SourceStatus['state'][] = [
-  'idle',
-  'opening',
-  'scanning',
-  'joining',
-  'up',
-  'reauth',
-  'paused',
-  'backoff',
-  'closed',
-];
-
 const COUNTERS: readonly [keyof SourceCounters, string, string][] = [
   ['readings', 'hems_readings_total', 'Readings taken from the meter.'],
   ['roundTrips', 'hems_radio_round_trips_total', 'ECHONET Lite request/response round trips over the radio.'],
@@ -37,6 +25,7 @@ const COUNTERS: readonly [keyof SourceCounters, string, string][] = [
   ['scans', 'hems_scans_total', 'Active scans for the meter.'],
   ['txLimitPauses', 'hems_tx_limit_pauses_total', 'Pauses imposed by the transmit-time limit (EVENT 32).'],
   ['reopens', 'hems_reopens_total', 'Times the serial port was reopened.'],
+  ['moduleResets', 'hems_module_resets_total', 'Radio-module resets recognised while the port stayed open.'],
 ];
 
 const sec = (ms: number): number => ms / 1000;
@@ -135,7 +124,7 @@ export function createMetrics(input: MetricsInput): Metrics {
     registers: [registry],
     collect() {
       const now = input.status().state;
-      for (const s of STATES) this.set({ state: s }, s === now ? 1 : 0);
+      for (const s of LINK_STATES) this.set({ state: s }, s === now ? 1 : 0);
     },
   });
 

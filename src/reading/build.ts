@@ -2,25 +2,13 @@
  * Builds the 10-key Reading (record.ts) from decoded meter values, cached constants and the
  * slot state. Pure: the clock and the time zone are passed in.
  */
-import {
-  type Currents,
-  decodeCumulative,
-  decodeCurrents,
-  decodeFixedTime,
-  decodeInstantPower,
-  type FixedTimeEnergy,
-} from '../echonet/meter.js';
+import type { Currents, FixedTimeEnergy, MeterConstants } from '../echonet/meter.js';
 import { localWallTimeToUtc } from '../time/zone.js';
 import { toKwh } from './energy.js';
 import { formatMeterTime, formatReadingTime, type Reading } from './record.js';
 import type { RecentSlot, SlotPoint } from './slots.js';
 
-/** Read once per session: D3 (1 when unsupported), E1, D7. */
-export interface MeterConstants {
-  coefficient: number;
-  unitCode: number;
-  digits: number;
-}
+export type { MeterConstants } from '../echonet/meter.js';
 
 export interface ReadingInput {
   now: number;
@@ -57,32 +45,5 @@ export function buildReading(input: ReadingInput): Reading {
     historical_cumulative_power_kwh: input.fixed ? kwh(input.fixed.raw) : null,
     recent_30min_timestamp: input.recent ? formatMeterTime(input.recent.atMs) : null,
     recent_30min_consumption_kwh: input.recent ? kwh(input.recent.deltaRaw) : null,
-  };
-}
-
-/** The values one batched Get (E7 E8 E0 EA [E3 EB]) carries, decoded. */
-export interface MeterValues {
-  instantPowerW: number | null;
-  currents: Currents | null;
-  cumulativeRaw: number | null;
-  reverseRaw: number | null;
-  fixed: SlotPoint | null;
-  fixedReverse: SlotPoint | null;
-}
-
-/** Applies an echonet/meter.ts decoder to an EDT that may be missing. */
-export function decodeIf<T>(decode: (edt: Uint8Array) => T | null, edt: Uint8Array | undefined): T | null {
-  return edt === undefined ? null : decode(edt);
-}
-
-export function decodeMeterValues(props: ReadonlyMap<number, Uint8Array>, tz: string): MeterValues {
-  const fixedAt = (epc: number) => fixedTimeToPoint(decodeIf(decodeFixedTime, props.get(epc)), tz);
-  return {
-    instantPowerW: decodeIf(decodeInstantPower, props.get(0xe7)),
-    currents: decodeIf(decodeCurrents, props.get(0xe8)),
-    cumulativeRaw: decodeIf(decodeCumulative, props.get(0xe0)),
-    reverseRaw: decodeIf(decodeCumulative, props.get(0xe3)),
-    fixed: fixedAt(0xea),
-    fixedReverse: fixedAt(0xeb),
   };
 }

@@ -21,6 +21,8 @@ export type DongleModel = (typeof DONGLE_MODELS)[number];
 export interface DongleInfo {
   model: DongleModel;
   edition: Edition;
+  /** A scan or a send succeeded in this edition's form: no more form fallback (§A.1). */
+  editionConfirmed: boolean;
   payload: PayloadFormat;
   version: string | null;
   /** The dongle's own link-local IPv6 address, when SKINFO answered. */
@@ -44,7 +46,20 @@ export type SkEvent =
   | { kind: 'erxudp'; udp: Erxudp }
   | { kind: 'line'; text: string }
   | { kind: 'garbage'; bytes: Uint8Array }
+  /**
+   * A command line echoed back although init() turned echo off: the module lost its registers,
+   * i.e. it reset while the port stayed open (brown-out, §A.2 SFE).
+   */
+  | { kind: 'echo'; text: string }
   | { kind: 'closed'; error?: Error };
+
+/** Lets a caller abandon a long command (SKSCAN, SKJOIN, SKSENDTO) when stopping. */
+export interface CommandOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/** What SKTERM found: a session it ended (EVENT 27/28), or none (FAIL ER10, §A.4 SKTERM). */
+export type TermResult = 'ended' | 'no-session';
 
 /** Named, bounded timeouts in milliseconds (tests shrink them; never blind sleeps). */
 export interface SkTimeouts {
@@ -77,20 +92,32 @@ export interface SkClient {
   /** SKSETPWD + SKSETRBID. Never logged in clear. */
   setCredentials(id: string, password: string): Promise<void>;
   /** SKSCAN 2 FFFFFFFF <duration> [0]; resolves at EVENT 22 with every EPANDESC seen. */
-  scan(duration: number): Promise<PanDesc[]>;
+  scan(duration: number, opts?: CommandOptions): Promise<PanDesc[]>;
   /** SKSREG <reg> <value> (value already in hex text). */
   setRegister(reg: string, value: string): Promise<void>;
+  /** SKSREG <reg> → the value of its ESREG line. */
+  readRegister(reg: string): Promise<string>;
+  /**
+   * Uses `edition`'s command forms from now on (e.g. the one remembered with the scan cache);
+   * `confirmed` ends the fallback to the other form.
+   */
+  useEdition(edition: Edition, confirmed: boolean): void;
+  /**
+   * Asks the dongle, without transmitting, which edition it speaks: a read of a register only
+   * dual-stack modules have (SA2, §A.4). A hint, null when the answer says nothing.
+   */
+  probeEdition(): Promise<Edition | null>;
   /** SKLL64 <addr> → IPv6 (no OK). */
   ll64(addr: string): Promise<string>;
-  /** SKJOIN; resolves on EVENT 25, rejects PANA_JOIN_FAILED on EVENT 24. */
-  join(ipv6: string): Promise<void>;
+  /** SKJOIN; resolves on EVENT 25, rejects PANA_JOIN_FAILED on EVENT 24 (both from `ipv6`). */
+  join(ipv6: string, opts?: CommandOptions): Promise<void>;
   /**
    * SKSENDTO 1 <ip> 0E1A 1 [0] <len> <bytes> (no CRLF). Resolves with the EVENT 21 param
-   * (0 = sent, 1 = failed) once both OK and the final EVENT 21 were seen.
+   * (0 = sent, 1 = failed) of this send once both OK and its EVENT 21 were seen.
    */
-  sendTo(ipv6: string, payload: Uint8Array): Promise<number>;
-  /** SKTERM; resolves after OK and EVENT 27/28 (or FAIL ER10 when no session). */
-  term(): Promise<void>;
+  sendTo(ipv6: string, payload: Uint8Array, opts?: CommandOptions): Promise<number>;
+  /** SKTERM; resolves after OK and EVENT 27/28, or FAIL ER10 when there was no session. */
+  term(opts?: CommandOptions): Promise<TermResult>;
   /** Subscribe to unclaimed traffic; returns the unsubscribe function. */
   onEvent(listener: (e: SkEvent) => void): () => void;
   close(): Promise<void>;

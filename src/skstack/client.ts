@@ -1,8 +1,9 @@
 import { toHex } from '../echonet/hex.js';
-import { HemsError, isHemsError } from '../errors.js';
+import { describeError, HemsError, isHemsError } from '../errors.js';
 import { type Logger, redact, registerSecret, silentLogger } from '../log.js';
 import type { ByteStream } from '../transport/types.js';
 import {
+  type CommandOptions,
   DEFAULT_SK_TIMEOUTS,
   type DongleInfo,
   type DongleModel,
@@ -11,11 +12,12 @@ import {
   type SkClient,
   type SkEvent,
   type SkTimeouts,
+  type TermResult,
 } from './api.js';
 import {
   dialectFor,
-  editionFromEinfo,
   otherEdition,
+  parseEinfo,
   scanCommand,
   scanDurationMs,
   sendToHeader,
@@ -54,6 +56,8 @@ interface CommandSpec<T> {
   awaiting: string;
   /** The command's reply ends with CR only (ROPT/WOPT, §A.2). */
   crReply?: boolean;
+  /** Abandons the command (stop requested): rejects with ABORTED at once. */
+  signal?: AbortSignal | undefined;
   handle(f: SkFrame, done: (v: T) => void, fail: (e: Error) => void): boolean;
 }
 
@@ -91,6 +95,17 @@ function isFail(e: unknown, er: string): boolean {
   return isHemsError(e, 'DONGLE_FAIL') && e.context['er'] === er;
 }
 
+/**
+ * A reply that says "not this command form" (§A.1): any FAIL but ER10 (valid, not executable
+ * now) and ER09 (UART error), or no reply at all. Firmware differ in which one they give.
+ */
+function isWrongFormReply(e: unknown): boolean {
+  if (isHemsError(e, 'DONGLE_TIMEOUT')) return true;
+  return isHemsError(e, 'DONGLE_FAIL') && !['ER09', 'ER10'].includes(String(e.context['er']));
+}
+
+const sameAddress = (a: string, b: string): boolean => a.toUpperCase() === b.toUpperCase();
+
 function toSkEvent(f: SkFrame): SkEvent | null {
   switch (f.type) {
     case 'event':
@@ -117,9 +132,9 @@ class Client implements SkClient {
   private waiter: Waiter | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
-  /** Set once a scan or send succeeded with the current form: no more ER05 fallback. */
-  private editionConfirmed = false;
   private woptIssued = false;
+  /** init() turned echo off: an echoed line from now on means the module reset (§A.2). */
+  private echoOff = false;
   private current: DongleInfo;
 
   constructor(
@@ -132,6 +147,7 @@ class Client implements SkClient {
     this.current = {
       model: opts.model,
       edition: d.edition,
+      editionConfirmed: false,
       payload: d.defaultPayload,
       version: null,
       ipv6: null,
@@ -158,23 +174,27 @@ class Client implements SkClient {
   // ---- init --------------------------------------------------------------------------------
 
   async init(): Promise<DongleInfo> {
+    this.echoOff = false;
     this.current.version = await this.resync();
     // The echo of this very line may still come back; echo frames are skipped (§A.2).
     await this.simple('SKSREG SFE 0');
+    this.echoOff = true;
     let einfo: string | undefined;
     try {
       einfo = (await this.simple('SKINFO', 'EINFO'))[0];
     } catch (e) {
       if (!isHemsError(e, 'DONGLE_FAIL')) throw e;
     }
-    const infoTokens = einfo?.trim().split(/\s+/) ?? [];
-    this.current.ipv6 = infoTokens[1] && IPV6_RE.test(infoTokens[1]) ? infoTokens[1].toUpperCase() : null;
+    const facts = einfo ? parseEinfo(einfo) : null;
+    this.current.ipv6 = facts?.ipv6 ?? null;
     let guessed: Edition | null = null;
-    if (this.opts.model === 'auto') {
-      guessed = einfo ? editionFromEinfo(einfo) : null;
+    if (this.opts.model === 'auto' && !this.current.editionConfirmed) {
+      guessed = facts?.edition ?? null;
       this.current.edition = guessed ?? 'single-hop';
     }
-    await this.detectPayload(guessed === null && this.opts.model === 'auto');
+    await this.detectPayload(
+      guessed === null && this.opts.model === 'auto' && !this.current.editionConfirmed,
+    );
     this.framer.payload = this.current.payload;
     this.log.debug(
       () =>
@@ -315,14 +335,45 @@ class Client implements SkClient {
     await this.simple(`SKSREG ${reg} ${value}`);
   }
 
-  async scan(duration: number): Promise<PanDesc[]> {
+  async readRegister(reg: string): Promise<string> {
+    const [line] = await this.simple(`SKSREG ${reg}`, 'ESREG');
+    if (line === undefined) {
+      throw new HemsError('DONGLE_BAD_LINE', `SKSREG ${reg} answered OK without ESREG`, {
+        command: 'SKSREG',
+      });
+    }
+    return line.slice(5).trim();
+  }
+
+  useEdition(edition: Edition, confirmed: boolean): void {
+    this.current.edition = edition;
+    this.framer.edition = edition;
+    this.current.editionConfirmed = confirmed;
+  }
+
+  async probeEdition(): Promise<Edition | null> {
+    try {
+      await this.readRegister('SA2');
+      return 'dual-stack';
+    } catch (e) {
+      // Single-hop firmware has no SA2 and says so with a FAIL (ER04 or ER06).
+      if (isHemsError(e, 'DONGLE_FAIL')) return 'single-hop';
+      if (isHemsError(e, 'DONGLE_TIMEOUT')) {
+        await this.resync();
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  async scan(duration: number, opts: CommandOptions = {}): Promise<PanDesc[]> {
     if (!Number.isInteger(duration) || duration < 0 || duration > 14) {
       throw new HemsError('INPUT_INVALID', `scan duration must be 0–14, got ${duration}`);
     }
-    return this.withEditionFallback(() => this.scanOnce(duration));
+    return this.withEditionFallback(() => this.scanOnce(duration, opts.signal));
   }
 
-  private scanOnce(duration: number): Promise<PanDesc[]> {
+  private scanOnce(duration: number, signal?: AbortSignal): Promise<PanDesc[]> {
     const line = scanCommand(this.current.edition, duration);
     const found: PanDesc[] = [];
     let okSeen = false;
@@ -332,6 +383,7 @@ class Client implements SkClient {
       trace: line,
       timeoutMs: scanDurationMs(duration) + this.timeouts.scanGrace,
       awaiting: 'EVENT 22',
+      signal,
       handle: (f, done, fail) => {
         const s = statusOf(f);
         if (s) {
@@ -382,7 +434,7 @@ class Client implements SkClient {
     });
   }
 
-  async join(ipv6: string): Promise<void> {
+  async join(ipv6: string, opts: CommandOptions = {}): Promise<void> {
     checkIpv6(ipv6);
     const line = `SKJOIN ${ipv6.toUpperCase()}`;
     let okSeen = false;
@@ -392,6 +444,7 @@ class Client implements SkClient {
       trace: line,
       timeoutMs: this.timeouts.join,
       awaiting: 'EVENT 25 or 24',
+      signal: opts.signal,
       handle: (f, done, fail) => {
         const s = statusOf(f);
         if (s) {
@@ -399,7 +452,9 @@ class Client implements SkClient {
           else okSeen = true;
           return true;
         }
-        if (!okSeen || f.type !== 'event') return false;
+        // Only the PAA we asked for settles the join: a join left over from an earlier process
+        // may still end in 24/25 from another address (§A.5: the sender is the PAA).
+        if (!okSeen || f.type !== 'event' || !sameAddress(f.sender, ipv6)) return false;
         if (f.num === 0x25) {
           done();
           return true;
@@ -413,15 +468,15 @@ class Client implements SkClient {
     });
   }
 
-  async sendTo(ipv6: string, payload: Uint8Array): Promise<number> {
+  async sendTo(ipv6: string, payload: Uint8Array, opts: CommandOptions = {}): Promise<number> {
     checkIpv6(ipv6);
     if (payload.length < 1 || payload.length > 0x4d0) {
       throw new HemsError('INPUT_INVALID', `SKSENDTO payload must be 1–1232 bytes, got ${payload.length}`);
     }
-    return this.withEditionFallback(() => this.sendOnce(ipv6.toUpperCase(), payload));
+    return this.withEditionFallback(() => this.sendOnce(ipv6.toUpperCase(), payload, opts.signal));
   }
 
-  private sendOnce(ipv6: string, payload: Uint8Array): Promise<number> {
+  private sendOnce(ipv6: string, payload: Uint8Array, signal?: AbortSignal): Promise<number> {
     const header = sendToHeader(this.current.edition, ipv6, payload.length);
     const bytes = new Uint8Array(header.length + payload.length);
     bytes.set(ascii(header), 0);
@@ -434,13 +489,19 @@ class Client implements SkClient {
       trace: `${header}${toHex(payload)}`,
       timeoutMs: this.timeouts.send,
       awaiting: 'OK and EVENT 21',
+      signal,
       handle: (f, done, fail) => {
         const s = statusOf(f);
         if (s) {
           if (!s.ok) fail(failError('SKSENDTO', s.er));
           else okSeen = true;
-        } else if (f.type === 'event' && f.num === 0x21) {
+        } else if (f.type === 'event' && f.num === 0x21 && sameAddress(f.sender, ipv6) && !okSeen) {
+          // The dongle reports this send just before its OK; EVENT 21 lines of its own PANA
+          // traffic to the same meter may come earlier, so the last one before OK counts.
           // PARAM 02: neighbour solicitation sent first; the final 00/01 follows (§A.5).
+          if (f.param !== 0x02) result = f.param ?? 0;
+        } else if (f.type === 'event' && f.num === 0x21 && sameAddress(f.sender, ipv6) && result === null) {
+          // Some firmware print OK first: then the first EVENT 21 after it is ours.
           if (f.param !== 0x02) result = f.param ?? 0;
         } else return false;
         if (okSeen && result !== null) done(result);
@@ -449,26 +510,27 @@ class Client implements SkClient {
     });
   }
 
-  async term(): Promise<void> {
+  term(opts: CommandOptions = {}): Promise<TermResult> {
     let okSeen = false;
-    await this.exec<void>({
+    return this.exec<TermResult>({
       name: 'SKTERM',
       bytes: ascii('SKTERM\r\n'),
       trace: 'SKTERM',
       timeoutMs: this.timeouts.join,
       awaiting: 'EVENT 27 or 28',
+      signal: opts.signal,
       handle: (f, done, fail) => {
         const s = statusOf(f);
         if (s) {
           // FAIL ER10: there was no session to end (§A.4 SKTERM), which is what we wanted.
           if (!s.ok) {
-            if (s.er === 'ER10') done();
+            if (s.er === 'ER10') done('no-session');
             else fail(failError('SKTERM', s.er));
           } else okSeen = true;
           return true;
         }
         if (okSeen && f.type === 'event' && (f.num === 0x27 || f.num === 0x28)) {
-          done();
+          done('ended');
           return true;
         }
         return false;
@@ -478,26 +540,28 @@ class Client implements SkClient {
 
   // ---- machinery ---------------------------------------------------------------------------
 
-  /** Runs a SKSCAN/SKSENDTO form; on FAIL ER05 before the edition is confirmed, tries the other. */
+  /**
+   * Runs a SKSCAN/SKSENDTO form; until a form is confirmed, a reply meaning "not this form"
+   * (any FAIL but ER10/ER09, or silence) makes it try the other form once (§A.1).
+   */
   private async withEditionFallback<T>(run: () => Promise<T>): Promise<T> {
     try {
       const r = await run();
-      this.confirmEdition();
+      this.useEdition(this.current.edition, true);
       return r;
     } catch (e) {
-      if (this.editionConfirmed || !isFail(e, 'ER05')) throw e;
+      if (this.current.editionConfirmed || !isWrongFormReply(e)) throw e;
       const next = otherEdition(this.current.edition);
-      this.log.warn(`dongle rejected the ${this.current.edition} command form (ER05); switching to ${next}`);
+      this.log.warn(
+        `dongle refused the ${this.current.edition} command form (${describeError(e)}); trying ${next}`,
+      );
+      // A silent dongle may still be waiting for the rest of a line it parsed differently.
+      if (isHemsError(e, 'DONGLE_TIMEOUT')) await this.resync();
       this.current.edition = next;
       const r = await run();
-      this.confirmEdition();
+      this.useEdition(next, true);
       return r;
     }
-  }
-
-  private confirmEdition(): void {
-    this.editionConfirmed = true;
-    this.framer.edition = this.current.edition;
   }
 
   /** A command answered by OK / FAIL, optionally preceded by data lines starting with `data`. */
@@ -535,16 +599,24 @@ class Client implements SkClient {
             reject(this.closedError(spec.name));
             return;
           }
+          if (spec.signal?.aborted) {
+            reject(new HemsError('ABORTED', `${spec.name}: stopped`, { command: spec.name }));
+            return;
+          }
           let finished = false;
+          const onAbort = (): void =>
+            finish(new HemsError('ABORTED', `${spec.name}: stopped`, { command: spec.name }));
           const finish = (err: Error | null, value?: T): void => {
             if (finished) return;
             finished = true;
             clearTimeout(timer);
+            spec.signal?.removeEventListener('abort', onAbort);
             this.waiter = null;
             this.framer.expectCr(false);
             if (err) reject(err);
             else resolve(value as T);
           };
+          spec.signal?.addEventListener('abort', onAbort, { once: true });
           this.waiter = {
             handle: (f) =>
               spec.handle(
@@ -592,6 +664,7 @@ class Client implements SkClient {
   private dispatch(frames: SkFrame[]): void {
     for (const f of frames) {
       this.trace('<', describeFrame(f));
+      if (f.type === 'echo' && this.echoOff) this.publish({ kind: 'echo', text: redact(f.text) });
       if (f.type === 'echo' || f.type === 'blank') continue;
       if (this.waiter?.handle(f)) continue;
       const ev = toSkEvent(f);

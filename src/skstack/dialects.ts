@@ -74,15 +74,28 @@ export function scanDurationMs(duration: number): number {
   return Math.ceil(28 * 10 * (2 ** duration + 1));
 }
 
-/**
- * Edition guess from `EINFO` (momonga's heuristic, §A.1, unverified): the 6th token is ADDR16
- * `FFFE` on single-hop modules and `0`/`1` on dual-stack ones. Null when it says nothing.
- */
-export function editionFromEinfo(line: string): Edition | null {
+/** What an `EINFO` line says, read by shape rather than position (§A.4 SKINFO, §G.3). */
+export interface EinfoFacts {
+  /** The dongle's own link-local address (the first full IPv6 field). */
+  ipv6: string | null;
+  /** Edition hint: A1 firmware prints exactly five fields ending in ADDR16 `FFFE`; dual-stack
+   * firmware prints a SIDE (`0`/`1`) there or extra fields (momonga's heuristic, unverified). */
+  edition: Edition | null;
+}
+
+const IPV6_FIELD = /^[0-9A-Fa-f]{4}(:[0-9A-Fa-f]{4}){7}$/;
+
+export function parseEinfo(line: string): EinfoFacts | null {
   const tok = line.trim().split(/\s+/);
-  const sixth = tok[5];
-  if (tok[0] !== 'EINFO' || sixth === undefined) return null;
-  if (sixth.toUpperCase() === 'FFFE') return 'single-hop';
-  if (sixth === '0' || sixth === '1') return 'dual-stack';
-  return null;
+  if (tok[0] !== 'EINFO') return null;
+  const fields = tok.slice(1);
+  const ip = fields.find((f) => IPV6_FIELD.test(f));
+  let edition: Edition | null = null;
+  if (fields.length > 5) edition = 'dual-stack';
+  else if (fields.length === 5) {
+    const last = fields[4]!.toUpperCase();
+    if (last === 'FFFE') edition = 'single-hop';
+    else if (last === '0' || last === '1') edition = 'dual-stack';
+  }
+  return { ipv6: ip ? ip.toUpperCase() : null, edition };
 }

@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMeterSession } from '../../src/broute/session.js';
 import { Emulator, NO_DATA } from '../../src/emulator/index.js';
 import { silentLogger } from '../../src/log.js';
 import { dayIndex, daySlots, localDate, planBackfill } from '../../src/reading/backfill.js';
@@ -11,6 +10,7 @@ import type { Envelope } from '../../src/reading/record.js';
 import { type Backfiller, createBackfiller } from '../../src/service/backfill.js';
 import { createSkClient } from '../../src/skstack/client.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { recordingSession } from '../broute/fake-client.js';
 import { connectHistoryAccess, type SkHistoryAccess } from './sk-history-access.js';
 
 const ID = '00112233445566778899AABBCCDDEEFF';
@@ -28,7 +28,7 @@ afterEach(async () => {
 });
 
 async function liveReading(emu: Emulator, dir: string, now: () => number): Promise<Envelope> {
-  const session = createMeterSession({
+  const session = recordingSession({
     openStream: async () => emu.attach(),
     createClient: (stream, o) => createSkClient(stream, o),
     model: emu.options.dongle,

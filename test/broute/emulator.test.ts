@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MeterSessionOptions } from '../../src/broute/options.js';
-import { createMeterSession, type MeterSession } from '../../src/broute/session.js';
 import { runScan } from '../../src/cli/scan.js';
 import { unitMultiplier } from '../../src/echonet/meter.js';
 import { EMULATED_DONGLES, Emulator, type MeterOptions, NO_DATA } from '../../src/emulator/index.js';
@@ -11,6 +10,9 @@ import { silentLogger } from '../../src/log.js';
 import { toKwh } from '../../src/reading/energy.js';
 import { createSkClient } from '../../src/skstack/client.js';
 import { tempDir } from '../support/temp.js';
+import { recordingSession } from './fake-client.js';
+
+type MeterSession = ReturnType<typeof recordingSession>;
 
 const ID = '00112233445566778899AABBCCDDEEFF';
 const PASSWORD = 'ABCDEFGHIJKL';
@@ -53,7 +55,7 @@ async function rig(
     meter: over.meter ?? {},
     faults: {},
   });
-  const session = createMeterSession({
+  const session = recordingSession({
     openStream: async () => emu.attach(),
     createClient: (stream, o) => createSkClient(stream, o),
     model: dongle,
@@ -158,7 +160,7 @@ describe.each(EMULATED_DONGLES)('meter session against the emulator (%s)', (dong
     await r.session.read();
     r.emu.faults.txLimit = true;
     const p = r.session.read();
-    await until(() => r.session.status().state === 'paused');
+    await until(() => r.session.status().state === 'tx-limited');
     const sends = r.emu.counters.sendTo;
     r.emu.faults.txLimit = false;
     await p;

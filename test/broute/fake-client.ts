@@ -1,9 +1,13 @@
 /** A small scripted SkClient + meter for session unit tests (no emulator, no timers). */
 
+import type { MeterSource } from '../../src/broute/api.js';
 import { macToLinkLocal } from '../../src/broute/ipv6.js';
+import type { MeterSessionOptions } from '../../src/broute/options.js';
+import { createMeterSession } from '../../src/broute/session.js';
 import { decodeFrame, encodeFrame, type Frame } from '../../src/echonet/frame.js';
 import { HemsError } from '../../src/errors.js';
-import type { DongleInfo, PanDesc, SkClient, SkEvent } from '../../src/skstack/api.js';
+import { createRecorder, type Recorder } from '../../src/service/recorder.js';
+import type { DongleInfo, Edition, PanDesc, SkClient, SkEvent, TermResult } from '../../src/skstack/api.js';
 import type { ByteStream } from '../../src/transport/types.js';
 
 export const METER_MAC = '001C640003DD6393';
@@ -96,6 +100,7 @@ export class FakeClient implements SkClient {
   readonly info: DongleInfo = {
     model: 'BP35A1',
     edition: 'single-hop',
+    editionConfirmed: false,
     payload: 'hex',
     version: '1.2.10',
     ipv6: null,
@@ -111,6 +116,10 @@ export class FakeClient implements SkClient {
   joinResults: boolean[] = [];
   /** The dongle still holds a PANA session (e.g. from a killed process): SKJOIN → FAIL ER10 until SKTERM. */
   holdsSession = false;
+  /** A session of ours is up (SKTERM then ends it). */
+  joined = false;
+  /** SKSREG SFB: the transmission-time limit is active. */
+  sfb = '0';
 
   constructor(readonly meter: FakeMeter) {}
 
@@ -127,6 +136,17 @@ export class FakeClient implements SkClient {
   async setRegister(reg: string, value: string): Promise<void> {
     this.registers[reg] = value;
   }
+  async readRegister(reg: string): Promise<string> {
+    if (reg === 'SFB') return this.sfb;
+    throw new HemsError('DONGLE_FAIL', 'FAIL ER06', { er: 'ER06' });
+  }
+  useEdition(edition: Edition, confirmed: boolean): void {
+    this.info.edition = edition;
+    this.info.editionConfirmed = confirmed;
+  }
+  async probeEdition(): Promise<Edition | null> {
+    return null;
+  }
   async ll64(addr: string): Promise<string> {
     return macToLinkLocal(addr)!;
   }
@@ -137,6 +157,7 @@ export class FakeClient implements SkClient {
     if (scripted === false || this.password !== this.meter.password) {
       throw new HemsError('PANA_JOIN_FAILED', 'EVENT 24');
     }
+    this.joined = true;
     // the meter's instance-list INF after joining (ignored: node profile)
     this.emitFrame({
       tid: 0,
@@ -162,9 +183,12 @@ export class FakeClient implements SkClient {
     }
     return 0;
   }
-  async term(): Promise<void> {
+  async term(): Promise<TermResult> {
     this.terms++;
+    const had = this.holdsSession || this.joined;
     this.holdsSession = false;
+    this.joined = false;
+    return had ? 'ended' : 'no-session';
   }
   onEvent(listener: (e: SkEvent) => void): () => void {
     this.listeners.add(listener);
@@ -206,4 +230,17 @@ export function nullStream(): ByteStream {
     close: async () => undefined,
     description: 'fake',
   };
+}
+
+/** The B-route session with the record building on top, as the CLI wires them. */
+export function recordingSession(opts: MeterSessionOptions): Recorder & Pick<MeterSource, 'scan'> {
+  const source = createMeterSession(opts);
+  const recorder = createRecorder({
+    source,
+    stateDir: opts.stateDir,
+    timezone: opts.timezone,
+    logger: opts.logger,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
+  return Object.assign(recorder, { scan: (signal?: AbortSignal) => source.scan(signal) });
 }

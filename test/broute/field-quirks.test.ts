@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { type BatchState, fetchProperties } from '../../src/broute/batch.js';
-import { createMeterSession, type MeterSession } from '../../src/broute/session.js';
 import { decodeFrame, type Frame } from '../../src/echonet/frame.js';
 import { silentLogger } from '../../src/log.js';
 import { tempDir } from '../support/temp.js';
-import { FakeClient, FakeMeter, nullStream } from './fake-client.js';
+import { FakeClient, FakeMeter, nullStream, recordingSession } from './fake-client.js';
+
+type MeterSession = ReturnType<typeof recordingSession>;
 
 const EPCS = [0xe7, 0xe8, 0xe0, 0xea];
 
@@ -37,7 +38,7 @@ describe('adaptive batched Get: a meter that is briefly busy (§B.3, §D.4)', ()
 describe('30-minute value when the meter clock and ours straddle midnight (§C.2 E2/E5)', () => {
   async function session(meter: FakeMeter, nowMs: number): Promise<MeterSession> {
     const dir = tempDir('hems-skew-');
-    return createMeterSession({
+    return recordingSession({
       openStream: async () => nullStream(),
       createClient: () => new FakeClient(meter),
       model: 'BP35A1',
@@ -101,7 +102,7 @@ describe('a meter slower than our response timeout (§D.2: 1–4 s typical, more
     const meter = new FakeMeter();
     const dir = tempDir('hems-late-');
     let client: SlowClient | null = null;
-    const s = createMeterSession({
+    const s = recordingSession({
       openStream: async () => nullStream(),
       createClient: () => {
         client = new SlowClient(meter);

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createMeterSession, type MeterSession } from '../../src/broute/session.js';
 import type { Frame } from '../../src/echonet/frame.js';
 import { isHemsError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import type { HistoryAccess } from '../../src/service/backfill.js';
 import { tempDir } from '../support/temp.js';
-import { FakeClient, FakeMeter, METER_MAC, nullStream } from './fake-client.js';
+import { FakeClient, FakeMeter, METER_MAC, nullStream, recordingSession } from './fake-client.js';
+
+type MeterSession = ReturnType<typeof recordingSession>;
 
 const ID = '0123456789ABCDEF0123456789ABCDEF';
 const NOW = Date.UTC(2026, 4, 20, 5, 10); // 14:10 JST
@@ -14,7 +15,7 @@ async function rig(
   meter = new FakeMeter(),
 ): Promise<{ meter: FakeMeter; clients: FakeClient[]; session: MeterSession }> {
   const clients: FakeClient[] = [];
-  const session = createMeterSession({
+  const session = recordingSession({
     openStream: async () => nullStream(),
     createClient: () => {
       const c = new FakeClient(meter);

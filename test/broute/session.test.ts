@@ -2,11 +2,20 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SessionTimeouts } from '../../src/broute/options.js';
-import { createMeterSession, type MeterSession } from '../../src/broute/session.js';
 import { isHemsError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { tempDir } from '../support/temp.js';
-import { FakeClient, FakeMeter, METER_IP, METER_MAC, nullStream, PAN } from './fake-client.js';
+import {
+  FakeClient,
+  FakeMeter,
+  METER_IP,
+  METER_MAC,
+  nullStream,
+  PAN,
+  recordingSession,
+} from './fake-client.js';
+
+type MeterSession = ReturnType<typeof recordingSession>;
 
 const ID = '0123456789ABCDEF0123456789ABCDEF';
 const NOW = Date.UTC(2026, 4, 20, 5, 10); // 14:10 JST
@@ -46,7 +55,7 @@ async function rig(
   const now = { ms: NOW };
   let failOpens = over.failOpens ?? 0;
   const r: Rig = { meter, clients, dir, opens: 0, now, session: undefined as unknown as MeterSession };
-  r.session = createMeterSession({
+  r.session = recordingSession({
     openStream: async () => {
       if (failOpens > 0) {
         failOpens--;
@@ -211,14 +220,16 @@ describe('meter session (fake client)', () => {
     await r.session.close();
   });
 
-  it('reopens the port after repeated misses', async () => {
+  it('ends the session and joins again after repeated misses (the port stays open)', async () => {
     const r = await rig({ timeouts: { reopenAfterMisses: 2, response: 50 } });
     await r.session.read();
     r.meter.dropResponses = 2;
     const env = await r.session.read();
     expect(env.reading.instant_power_w).toBe(632);
-    expect(r.clients.length).toBe(2);
-    expect(r.session.status().counters).toMatchObject({ reopens: 1, timeouts: 2 });
+    expect(r.clients.length).toBe(1);
+    expect(last(r).terms).toBe(1);
+    expect(last(r).joins).toBe(2);
+    expect(r.session.status().counters).toMatchObject({ reopens: 0, rejoins: 1, timeouts: 2 });
     await r.session.close();
   });
 
@@ -226,7 +237,7 @@ describe('meter session (fake client)', () => {
     const r = await rig();
     await r.session.read();
     last(r).event(0x29);
-    expect(r.session.status().state).toBe('reauth');
+    expect(r.session.status().state).toBe('reauthenticating');
     const before = r.meter.sent.length;
     const p = r.session.read();
     await new Promise((res) => setTimeout(res, 20));
@@ -253,7 +264,7 @@ describe('meter session (fake client)', () => {
     last(r).event(0x32);
     const before = r.meter.sent.length;
     const p = r.session.read();
-    await until(() => r.session.status().state === 'paused');
+    await until(() => r.session.status().state === 'tx-limited');
     expect(r.meter.sent.length).toBe(before);
     last(r).event(0x33);
     await p;
@@ -362,7 +373,7 @@ describe('meter session (fake client)', () => {
     await writeFile(join(dir, 'scan.json'), 'not json');
     const meter = new FakeMeter();
     const clients: FakeClient[] = [];
-    const s = createMeterSession({
+    const s = recordingSession({
       openStream: async () => nullStream(),
       createClient: () => {
         const c = new FakeClient(meter);

@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { forgetPan, loadPan, loadSlots, savePan, saveSlots } from '../../src/broute/state-files.js';
+import { forgetPan, loadPan, savePan } from '../../src/broute/state-files.js';
+import { loadSlots, saveSlots } from '../../src/service/slot-file.js';
 import { tempDir } from '../support/temp.js';
 
 const PAN = {
@@ -19,6 +20,13 @@ describe('state files', () => {
     expect(await loadPan(dir)).toEqual(PAN);
     await forgetPan(dir);
     expect(await loadPan(dir)).toBeNull();
+  });
+  it('keeps the command form the dongle accepted with the meter, and ignores a bad one', async () => {
+    const dir = tempDir('hems-state-');
+    await savePan(dir, { ...PAN, edition: 'dual-stack' });
+    expect(await loadPan(dir)).toEqual({ ...PAN, edition: 'dual-stack' });
+    await writeFile(join(dir, 'scan.json'), JSON.stringify({ ...PAN, edition: 'triple-stack' }));
+    expect(await loadPan(dir)).toEqual(PAN);
   });
   it('treats malformed scan caches as absent', async () => {
     const dir = tempDir('hems-state-');

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { SessionTimeouts } from '../../src/broute/options.js';
-import { createMeterSession, type MeterSession } from '../../src/broute/session.js';
 import { Emulator } from '../../src/emulator/index.js';
 import { type HalfHourDay, slotsOf } from '../../src/http/halfhours.js';
 import type { LatestView } from '../../src/http/latest.js';
@@ -18,6 +17,9 @@ import type { Envelope } from '../../src/reading/record.js';
 import { createDelivery, type Delivery } from '../../src/sinks/delivery.js';
 import type { Sink } from '../../src/sinks/types.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { recordingSession } from '../broute/fake-client.js';
+
+type MeterSession = ReturnType<typeof recordingSession>;
 
 function okSink(name: 'file' | 'mqtt', remote: boolean): Sink {
   return { name, remote, deliver: async () => {}, stop: async () => {} };
@@ -52,7 +54,7 @@ async function until<T>(
 }
 
 function session(emu: Emulator, dir: string, clock: () => number, timeouts = FAST): MeterSession {
-  return createMeterSession({
+  return recordingSession({
     openStream: async () => emu.attach(),
     model: 'BP35A1',
     routeBId: ID,

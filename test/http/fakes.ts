@@ -10,7 +10,16 @@ export function status(over: Partial<SourceStatus> = {}): SourceStatus {
     state: 'up',
     meter: METER,
     lastReadingAt: null,
-    counters: { readings: 0, roundTrips: 0, timeouts: 0, rejoins: 0, scans: 0, txLimitPauses: 0, reopens: 0 },
+    counters: {
+      readings: 0,
+      roundTrips: 0,
+      timeouts: 0,
+      rejoins: 0,
+      scans: 0,
+      txLimitPauses: 0,
+      reopens: 0,
+      moduleResets: 0,
+    },
     ...over,
   };
 }

@@ -43,7 +43,14 @@ describe('healthOf', () => {
   });
 
   it('fails while the session is not up, even with a fresh reading', () => {
-    for (const state of ['joining', 'backoff', 'paused', 'closed'] as const) {
+    for (const state of [
+      'joining',
+      'backing-off',
+      'tx-limited',
+      'reauthenticating',
+      'ready',
+      'closed',
+    ] as const) {
       const h = healthOf(status({ state, lastReadingAt: NOW - 1000 }), NOW, INTERVAL);
       expect(h.code).toBe(503);
       expect(h.body).toMatchObject({ status: 'fail', reason: `session not up (state ${state})` });

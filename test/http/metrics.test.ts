@@ -29,6 +29,7 @@ describe('metrics', () => {
         scans: 1,
         txLimitPauses: 3,
         reopens: 4,
+        moduleResets: 5,
       },
     });
     const reading = env(AT, {
@@ -61,6 +62,7 @@ describe('metrics', () => {
     expect(sample(text, 'hems_scans_total')).toBe(1);
     expect(sample(text, 'hems_tx_limit_pauses_total')).toBe(3);
     expect(sample(text, 'hems_reopens_total')).toBe(4);
+    expect(sample(text, 'hems_module_resets_total')).toBe(5);
     expect(sample(text, 'hems_session_up')).toBe(1);
     expect(sample(text, 'hems_session_state{state="up"}')).toBe(1);
     expect(sample(text, 'hems_session_state{state="joining"}')).toBe(0);
@@ -83,11 +85,11 @@ describe('metrics', () => {
     const m = rig(st, null);
     expect(sample(await m.render(), 'hems_readings_total')).toBe(0);
     st.counters.readings = 3;
-    st.state = 'backoff';
+    st.state = 'backing-off';
     const text = await m.render();
     expect(sample(text, 'hems_readings_total')).toBe(3);
     expect(sample(text, 'hems_session_up')).toBe(0);
-    expect(sample(text, 'hems_session_state{state="backoff"}')).toBe(1);
+    expect(sample(text, 'hems_session_state{state="backing-off"}')).toBe(1);
     expect(sample(text, 'hems_session_state{state="up"}')).toBe(0);
   });
 

@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex } from '../../src/echonet/hex.js';
-import { decodeInstantPower } from '../../src/echonet/meter.js';
-import { buildReading, decodeIf, decodeMeterValues, fixedTimeToPoint } from '../../src/reading/build.js';
+import { decodeIf, decodeInstantPower, decodeReadingValues } from '../../src/echonet/meter.js';
+import { buildReading, fixedTimeToPoint } from '../../src/reading/build.js';
 import { READING_KEYS } from '../../src/reading/record.js';
 
 const NOW = Date.UTC(2026, 4, 20, 5, 12, 3, 456);
+
+/** A batch decoded as the meter reader does, with EA placed on the time line of `tz`. */
+function decodeMeterValues(p: Map<number, Uint8Array>, tz: string) {
+  const v = decodeReadingValues(p);
+  return { ...v, fixed: fixedTimeToPoint(v.fixed, tz) };
+}
 
 function props(entries: Record<number, string>): Map<number, Uint8Array> {
   return new Map(Object.entries(entries).map(([k, v]) => [Number(k), fromHex(v)]));

@@ -55,6 +55,7 @@ function scriptedSource(
         scans: 0,
         txLimitPauses: 0,
         reopens: 0,
+        moduleResets: 0,
       },
     }),
     async close() {

@@ -232,7 +232,7 @@ describe('SkClient command semantics', () => {
 
   it('resolves SKTERM on FAIL ER10 (no session)', async () => {
     const { client } = await ready();
-    await expect(client.term()).resolves.toBeUndefined();
+    await expect(client.term()).resolves.toBe('no-session');
   });
 
   it('times out with DONGLE_TIMEOUT naming the command', async () => {
