@@ -302,7 +302,7 @@ export class Link {
     this.needsInit = false;
     // A limit that began before we opened sent its EVENT 32 to nobody: ask the dongle (§A.4 SFB).
     if (await this.readSfb()) this.startTxLimit('SFB = 1 when the port was opened', 'ready');
-    else this.setState({ name: 'ready' });
+    else this.enter('ready'); // an EVENT 32 during init keeps the limit
   }
 
   private async readSfb(): Promise<boolean> {

@@ -40,6 +40,24 @@ export class FakeMeter {
   e2Day: number | null = null;
   password = 'CORRECTPASS1';
   scanResults: PanDesc[][] = [[PAN]];
+  /** The meter's EUI-64 (swap() replaces the meter). */
+  mac = METER_MAC;
+  /** Rebooting or gone: no ACK for sends (EVENT 21 01), joins fail, scans find nothing. */
+  silent = false;
+
+  get ip(): string {
+    return macToLinkLocal(this.mac)!;
+  }
+
+  /** The PAN a scan finds now. */
+  pan(): PanDesc {
+    return { ...PAN, addr: this.mac, panId: Number.parseInt(this.mac.slice(-4), 16) };
+  }
+
+  /** Another meter takes this one's place (a meter replaced by the utility). */
+  swap(mac: string): void {
+    this.mac = mac;
+  }
   requests: Frame[] = [];
   sent: Frame[] = [];
 
@@ -120,18 +138,38 @@ export class FakeClient implements SkClient {
   joined = false;
   /** SKSREG SFB: the transmission-time limit is active. */
   sfb = '0';
+  inits = 0;
+  credentials = false;
+  /** Run inside init() / join(), e.g. to emit events that arrive during them. */
+  hooks: { init?: () => void; join?: () => void } = {};
+  /** After resetModule(): how a send without a session ends, and whether commands are echoed. */
+  private resetReply: 'ER10' | 'event21' | null = null;
+  private echoOn = false;
 
   constructor(readonly meter: FakeMeter) {}
 
   async init(): Promise<DongleInfo> {
+    this.inits++;
+    this.echoOn = false;
+    this.hooks.init?.();
     return this.info;
   }
   async setCredentials(_id: string, password: string): Promise<void> {
     this.password = password;
+    this.credentials = true;
+  }
+  /** The radio module resets with the port open (brown-out): settings and session gone. */
+  resetModule(reply: 'ER10' | 'event21', echo: boolean): void {
+    this.credentials = false;
+    this.joined = false;
+    this.holdsSession = false;
+    this.resetReply = reply;
+    this.echoOn = echo;
   }
   async scan(_d: number): Promise<PanDesc[]> {
     this.scans++;
-    return this.meter.scanResults.shift() ?? [PAN];
+    if (this.meter.silent) return [];
+    return this.meter.scanResults.shift() ?? [this.meter.pan()];
   }
   async setRegister(reg: string, value: string): Promise<void> {
     this.registers[reg] = value;
@@ -150,11 +188,14 @@ export class FakeClient implements SkClient {
   async ll64(addr: string): Promise<string> {
     return macToLinkLocal(addr)!;
   }
-  async join(_ipv6: string): Promise<void> {
+  async join(ipv6: string): Promise<void> {
     this.joins++;
-    if (this.holdsSession) throw new HemsError('DONGLE_FAIL', 'FAIL ER10', { er: 'ER10' });
+    this.hooks.join?.();
+    if (this.holdsSession || !this.credentials)
+      throw new HemsError('DONGLE_FAIL', 'FAIL ER10', { er: 'ER10' });
     const scripted = this.joinResults.shift();
-    if (scripted === false || this.password !== this.meter.password) {
+    const away = this.meter.silent || ipv6 !== this.meter.ip;
+    if (scripted === false || away || this.password !== this.meter.password) {
       throw new HemsError('PANA_JOIN_FAILED', 'EVENT 24');
     }
     this.joined = true;
@@ -167,10 +208,15 @@ export class FakeClient implements SkClient {
       properties: [{ epc: 0xd5, edt: Uint8Array.of(1, 2, 0x88, 1) }],
     });
   }
-  async sendTo(_ipv6: string, payload: Uint8Array): Promise<number> {
+  async sendTo(ipv6: string, payload: Uint8Array): Promise<number> {
     if (this.closed) throw new HemsError('DONGLE_CLOSED', 'closed');
+    if (this.echoOn) this.emit({ kind: 'echo', text: `SKSENDTO 1 ${ipv6} 0E1A 1 000E ` });
+    if (!this.joined && this.resetReply === 'ER10')
+      throw new HemsError('DONGLE_FAIL', 'FAIL ER10', { er: 'ER10' });
     const req = decodeFrame(payload);
     this.meter.sent.push(req);
+    if ((!this.joined && this.resetReply === 'event21') || this.meter.silent || ipv6 !== this.meter.ip)
+      return 1;
     if (this.meter.sendFailures > 0) {
       this.meter.sendFailures--;
       return 1;
@@ -202,9 +248,9 @@ export class FakeClient implements SkClient {
     for (const l of this.listeners) l(e);
   }
   event(num: number): void {
-    this.emit({ kind: 'event', num, sender: METER_IP, side: null, param: null });
+    this.emit({ kind: 'event', num, sender: this.meter.ip, side: null, param: null });
   }
-  emitFrame(f: Frame, sender = METER_IP, port = 0x0e1a): void {
+  emitFrame(f: Frame, sender = this.meter.ip, port = 0x0e1a): void {
     this.emit({
       kind: 'erxudp',
       udp: {
@@ -212,7 +258,7 @@ export class FakeClient implements SkClient {
         dest: 'FE80:0000:0000:0000:021D:1290:1234:5678',
         rport: port,
         lport: port,
-        senderLla: METER_MAC,
+        senderLla: this.meter.mac,
         rssi: null,
         secured: true,
         side: null,

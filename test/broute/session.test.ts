@@ -1,7 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { SessionTimeouts } from '../../src/broute/options.js';
 import { isHemsError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { tempDir } from '../support/temp.js';
@@ -14,82 +13,7 @@ import {
   PAN,
   recordingSession,
 } from './fake-client.js';
-
-type MeterSession = ReturnType<typeof recordingSession>;
-
-const ID = '0123456789ABCDEF0123456789ABCDEF';
-const NOW = Date.UTC(2026, 4, 20, 5, 10); // 14:10 JST
-
-const FAST: Partial<SessionTimeouts> = {
-  response: 200,
-  sendFailDelay: 1,
-  joinBackoffBase: 1,
-  joinBackoffMax: 4,
-  reopenBackoffBase: 1,
-  reopenBackoffMax: 4,
-  gate: 2_000,
-  term: 50,
-};
-
-interface Rig {
-  meter: FakeMeter;
-  clients: FakeClient[];
-  session: MeterSession;
-  dir: string;
-  opens: number;
-  now: { ms: number };
-}
-
-async function rig(
-  over: {
-    dir?: string;
-    meter?: FakeMeter;
-    password?: string;
-    failOpens?: number;
-    timeouts?: Partial<SessionTimeouts>;
-  } = {},
-): Promise<Rig> {
-  const dir = over.dir ?? tempDir('hems-broute-');
-  const meter = over.meter ?? new FakeMeter();
-  const clients: FakeClient[] = [];
-  const now = { ms: NOW };
-  let failOpens = over.failOpens ?? 0;
-  const r: Rig = { meter, clients, dir, opens: 0, now, session: undefined as unknown as MeterSession };
-  r.session = recordingSession({
-    openStream: async () => {
-      if (failOpens > 0) {
-        failOpens--;
-        throw new Error('ENOENT /dev/ttyUSB0');
-      }
-      r.opens++;
-      return nullStream();
-    },
-    createClient: () => {
-      const c = new FakeClient(meter);
-      clients.push(c);
-      return c;
-    },
-    model: 'BP35A1',
-    routeBId: ID,
-    password: over.password ?? meter.password,
-    stateDir: dir,
-    timezone: 'Asia/Tokyo',
-    timeouts: { ...FAST, ...over.timeouts },
-    logger: silentLogger,
-    clock: () => now.ms,
-  });
-  return r;
-}
-
-const last = (r: Rig): FakeClient => r.clients[r.clients.length - 1]!;
-
-async function until(cond: () => boolean, ms = 2_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((res) => setImmediate(res));
-  }
-}
+import { FAST, ID, last, NOW, rig, until } from './rig.js';
 
 describe('meter session (fake client)', () => {
   it('first start scans, saves the PAN, joins and builds a full reading', async () => {

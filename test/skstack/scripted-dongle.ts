@@ -31,6 +31,14 @@ export interface ScriptOptions {
   mute?: string[];
   /** ERXUDP reply payload for each SKSENDTO (null: none). */
   reply?: Uint8Array | null;
+  /** How a SKSCAN / SKSENDTO in the other edition's form is answered (§A.1; default ER05). */
+  wrongForm?: 'ER04' | 'ER05' | 'ER06' | 'silence';
+  /** The EINFO line SKINFO prints (default: the edition's five-field form). */
+  einfo?: string;
+  /** Lines the dongle prints while handling a SKSENDTO, before that send's own EVENT 21. */
+  duringSend?: string[];
+  /** Lines printed after the OK of a SKSENDTO (okFirst dongles: before the send's EVENT 21). */
+  afterSendOk?: string[];
 }
 
 export const DONGLE_IP = 'FE80:0000:0000:0000:021D:1290:1234:5678';
@@ -115,6 +123,12 @@ export class ScriptedDongle implements ByteStream {
         this.send(Uint8Array.from([0xff, 0x00, 0x45, 0x56, 0x0d, 0x0a]));
         return;
       case 'SKSREG':
+        if (tok.length === 2) {
+          // A read: SA2 exists on dual-stack modules only (§A.4).
+          if (tok[1] === 'SA2' && this.o.edition === 'single-hop') this.lines('FAIL ER06');
+          else this.lines('ESREG 0', 'OK');
+          return;
+        }
         if (tok[1] === 'SFE') this.echo = tok[2] !== '0';
         this.lines('OK');
         return;
@@ -124,9 +138,10 @@ export class ScriptedDongle implements ByteStream {
       }
       case 'SKINFO': {
         this.lines(
-          this.o.edition === 'single-hop'
-            ? `EINFO ${DONGLE_IP} 001D129012345678 21 8888 FFFE`
-            : `EINFO ${DONGLE_IP} 001D129012345678 21 8888 0`,
+          this.o.einfo ??
+            (this.o.edition === 'single-hop'
+              ? `EINFO ${DONGLE_IP} 001D129012345678 21 8888 FFFE`
+              : `EINFO ${DONGLE_IP} 001D129012345678 21 8888 0`),
           'OK',
         );
         return;
@@ -192,7 +207,7 @@ export class ScriptedDongle implements ByteStream {
     const want = this.o.edition === 'dual-stack' ? 5 : 4;
     const pre = this.o.staleEvent22 ? `EVENT 22 ${DONGLE_IP}${this.side()}\r\n` : '';
     if (tok.length !== want) {
-      this.send(`${pre}FAIL ER05\r\n`);
+      this.wrongForm(pre);
       return;
     }
     let out = `${pre}OK\r\n`;
@@ -230,15 +245,32 @@ export class ScriptedDongle implements ByteStream {
     const payload = data.subarray(i);
     if (this.echo) this.send(`${header}\r\n`);
     if (tok.length !== want || !/^[0-9A-F]{4}$/.test(tok[tok.length - 1] ?? '') || payload.length !== len) {
-      this.lines('FAIL ER05');
+      this.wrongForm('');
       return;
     }
     const evs = [...(this.o.sendPrelude ?? []), this.o.sendFinal ?? 0].map(
       (p) => `EVENT 21 ${METER_IP}${this.side()} ${p.toString(16).padStart(2, '0')}`,
     );
-    if (this.o.okFirst) this.lines('', 'OK', ...evs);
-    else this.lines(...evs, '', 'OK');
+    const during = this.o.duringSend ?? [];
+    const after = this.o.afterSendOk ?? [];
+    if (this.o.okFirst) this.lines('', 'OK', ...after, ...evs);
+    else this.lines(...during, ...evs, '', 'OK', ...after);
     if (this.o.reply) this.send(this.erxudp('0E1A', 1, this.o.reply));
+  }
+
+  private wrongForm(pre: string): void {
+    const how = this.o.wrongForm ?? 'ER05';
+    if (how === 'silence') {
+      if (pre) this.send(pre);
+      return;
+    }
+    this.send(`${pre}FAIL ${how}\r\n`);
+  }
+
+  /** The module resets with the port open: echo back on, no session (§A.2 SFE). */
+  reset(): void {
+    this.echo = true;
+    this.joined = false;
   }
 
   /** An ERXUDP in this dongle's layout and current payload format. */
