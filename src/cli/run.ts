@@ -55,7 +55,7 @@ export async function runCommand(opts: Record<string, unknown>, io: CliIo, ro: R
   const forceExit = ro.forceExit ?? ((code: number) => process.exit(code));
   const onSignal = (sig: NodeJS.Signals): void => {
     if (!stop.signal.aborted) {
-      logger.info(`${sig} received; finishing the reading in progress (send again to exit at once)`);
+      logger.info(`${sig} received; stopping (send again to exit at once)`);
       stop.abort();
       // A reading stuck reconnecting to a vanished dongle must not hold the stop forever.
       const grace = ro.stopGraceMs ?? 20_000;

@@ -126,7 +126,7 @@ export async function runCollector(config: Config, deps: CollectorDeps): Promise
           stop.abort();
           return;
         }
-        if (isHemsError(e, 'ABORTED') && stop.signal.aborted) logger.info('stopped while waiting to retry');
+        if (isHemsError(e, 'ABORTED') && stop.signal.aborted) logger.info('stopped: the reading in progress was abandoned');
         else logger.error(`reading failed: ${describeError(e)}`);
         return;
       }
@@ -147,6 +147,11 @@ export async function runCollector(config: Config, deps: CollectorDeps): Promise
   } finally {
     stopWatchdog();
     deps.signal.removeEventListener('abort', onStop);
+    // Ending the PANA session (SKTERM, bounded) runs alongside the flush: together they stay
+    // within the unit's stop timeout.
+    const closingSource = source
+      ?.close()
+      .catch((e: unknown) => logger.warn(`closing the meter failed: ${describeError(e)}`));
     await http
       ?.close()
       .catch((e: unknown) => logger.warn(`closing the HTTP server failed: ${describeError(e)}`));
@@ -156,10 +161,7 @@ export async function runCollector(config: Config, deps: CollectorDeps): Promise
       logger.warn(`flush failed: ${describeError(e)}`);
     }
     await delivery.close().catch((e: unknown) => logger.warn(`closing outputs failed: ${describeError(e)}`));
-    if (source)
-      await source
-        .close()
-        .catch((e: unknown) => logger.warn(`closing the meter failed: ${describeError(e)}`));
+    await closingSource;
     store?.close();
   }
   if (fatal !== null) throw fatal;
