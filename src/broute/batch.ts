@@ -1,8 +1,10 @@
 /**
- * Batched Gets with an adaptive per-Get limit (protocol.md §B.3, §D.3). Meters may answer a
- * too-large Get with fewer properties (short reply) or with Get_SNA and PDC 0 for the ones
- * they dropped; we split, re-ask the missing ones and remember the learned limit. A property
- * that fails when asked alone is unsupported and not asked again.
+ * Batched Gets with an adaptive per-Get limit (protocol.md §B.3, §D.3). A meter may answer a
+ * too-large Get with fewer properties (a short reply) or with Get_SNA and PDC 0 for the tail it
+ * dropped: we split, re-ask, and keep the limit once the re-asked ones come back. A property the
+ * meter refuses on its own (Get_SNA, PDC 0) is asked again at the next reading, since meters are
+ * briefly busy; it is dropped only when refused in every reading for an hour, and never when it
+ * is one the caller keeps (E7, E0, EA while the Get map lists them).
  */
 import type { Frame } from '../echonet/frame.js';
 
@@ -11,12 +13,30 @@ export type GetFn = (epcs: number[]) => Promise<Frame>;
 
 export interface BatchState {
   limit: number;
-  unsupported: Set<number>;
+  /** EPC → when it was first refused, in an unbroken run of refusals. */
+  refusedSince: Map<number, number>;
+  /** Refused for an hour: no longer asked. */
+  dropped: Set<number>;
+}
+
+export const REFUSED_DROP_AFTER_MS = 3_600_000;
+
+export interface FetchOptions {
+  /** Now (ms), for the refusal bookkeeping. */
+  now: number;
+  /** Never dropped, however often refused. */
+  keep: ReadonlySet<number>;
+  /** Told when a property is dropped. */
+  onDrop?: (epc: number) => void;
+}
+
+export function newBatchState(limit: number): BatchState {
+  return { limit, refusedSince: new Map(), dropped: new Set() };
 }
 
 interface Job {
   epcs: number[];
-  /** Set when these were dropped by an SNA: the answered count of that reply. */
+  /** Set when these were the dropped tail of a Get_SNA: the answered count of that reply. */
   droppedAfter?: number;
 }
 
@@ -30,11 +50,12 @@ export async function fetchProperties(
   get: GetFn,
   wanted: readonly number[],
   st: BatchState,
+  o: FetchOptions,
 ): Promise<Map<number, Uint8Array>> {
   const result = new Map<number, Uint8Array>();
-  const epcs = wanted.filter((e) => !st.unsupported.has(e));
+  const refused = new Set<number>();
+  const epcs = wanted.filter((e) => !st.dropped.has(e));
   const queue = chunks(epcs, Math.max(1, st.limit));
-  const markedNow: number[] = [];
   while (queue.length > 0) {
     const job = queue.shift()!;
     const reply = await get(job.epcs);
@@ -46,22 +67,29 @@ export async function fetchProperties(
     if (job.droppedAfter !== undefined && answered > 0)
       st.limit = Math.min(st.limit, Math.max(1, job.droppedAfter));
     if (missing.length === 0) continue;
-    if (job.epcs.length === 1) {
-      if (!st.unsupported.has(job.epcs[0]!)) markedNow.push(job.epcs[0]!);
-      st.unsupported.add(job.epcs[0]!);
-      continue;
-    }
     if (reply.properties.length < job.epcs.length) {
       st.limit = Math.max(1, Math.min(st.limit, answered > 0 ? answered : Math.floor(job.epcs.length / 2)));
       queue.unshift(...chunks(missing, st.limit));
-    } else {
-      // Every property came back empty: halve so each round gets smaller.
-      if (answered === 0) queue.unshift(...chunks(missing, Math.max(1, Math.floor(job.epcs.length / 2))));
-      else queue.unshift(...chunks(missing, Math.max(1, st.limit), answered));
+      continue;
+    }
+    // Get_SNA: only a dropped tail (everything after the answered ones) may be the per-Get
+    // limit; it is asked once more. Anything else was refused for now.
+    const tail =
+      answered > 0 && job.droppedAfter === undefined && missing.every((e) => job.epcs.indexOf(e) >= answered);
+    if (tail) queue.unshift(...chunks(missing, Math.max(1, st.limit), answered));
+    else for (const e of missing) refused.add(e);
+  }
+  for (const e of epcs) {
+    if (result.has(e)) st.refusedSince.delete(e);
+    else if (refused.has(e)) {
+      const since = st.refusedSince.get(e) ?? o.now;
+      st.refusedSince.set(e, since);
+      if (o.now - since >= REFUSED_DROP_AFTER_MS && !o.keep.has(e)) {
+        st.dropped.add(e);
+        st.refusedSince.delete(e);
+        o.onDrop?.(e);
+      }
     }
   }
-  // Nothing at all came back: the meter was busy or refusing everything for now (a transient
-  // Get_SNA with every PDC 0), which says nothing about single properties. Ask again next time.
-  if (result.size === 0) for (const e of markedNow) st.unsupported.delete(e);
   return result;
 }

@@ -63,7 +63,7 @@ class Session implements MeterSource {
       counters: this.counters,
     });
     this.requester = new Requester(this.link, t, this.counters, this.log);
-    this.reader = new MeterReader(this.requester, this.log);
+    this.reader = new MeterReader(this.requester, this.log, opts.stateDir);
   }
 
   status(): SourceStatus {
@@ -80,8 +80,8 @@ class Session implements MeterSource {
     // timeout to keep, and a reading not finished was not collected.
     const stop = anySignal(signal, waitSignal);
     return this.serial(() =>
-      this.rounds(stop, async () => {
-        const sample = await this.reader.sample(this.clock, stop);
+      this.rounds(stop, async (meter) => {
+        const sample = await this.reader.sample(meter, this.clock, stop);
         this.counters.readings++;
         this.lastReadingAt = sample.atMs;
         return sample;
@@ -93,7 +93,9 @@ class Session implements MeterSource {
     if (!Number.isInteger(day) || day < 0 || day > 99) {
       return Promise.reject(new HemsError('INPUT_INVALID', `history day must be 0–99, got ${day}`));
     }
-    return this.serial(() => this.rounds(signal, () => this.reader.historyDay(day, signal)));
+    return this.serial(() =>
+      this.rounds(signal, (meter) => this.reader.historyDay(meter, day, this.clock, signal)),
+    );
   }
 
   scan(signal?: AbortSignal): Promise<PanDesc[]> {
@@ -121,6 +123,7 @@ class Session implements MeterSource {
     this.closed = true;
     await this.queue.catch(() => undefined);
     await this.link.close();
+    await this.reader.flush();
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -129,15 +132,14 @@ class Session implements MeterSource {
     return run;
   }
 
-  /** Session, constants, then `fn`; a failed round recovers as its error says (§D.4). */
-  private async rounds<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  /** A session with the meter, then `fn`; a failed round recovers as its error says (§D.4). */
+  private async rounds<T>(signal: AbortSignal | undefined, fn: (meter: string) => Promise<T>): Promise<T> {
     if (this.closed) throw new HemsError('ABORTED', 'the meter session is closed');
     let lastError: unknown = null;
     for (let round = 0; round < ROUNDS; round++) {
       try {
         await this.link.ensureSession(signal);
-        await this.reader.ensureFacts(this.link.pan!.addr, signal);
-        return await fn();
+        return await fn(this.link.pan!.addr);
       } catch (e) {
         lastError = e;
         if (signal?.aborted) throw new HemsError('ABORTED', 'stopped');

@@ -1,10 +1,12 @@
 /**
- * The link's scan cache in the state dir: `scan.json` holds the chosen PAN (so a restart skips
- * the 18 s+ scan, protocol.md §A.6) and the command form the dongle accepted with it.
- * Unreadable or malformed files count as absent.
+ * The link's caches in the state dir: `scan.json` holds the chosen PAN (so a restart skips the
+ * 18 s+ scan, protocol.md §A.6) and the command form the dongle accepted with it; `meter.json`
+ * holds the meter's constants (so a restart reads in one round trip, §C.1). Unreadable or
+ * malformed files count as absent.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { MeterConstants } from '../echonet/meter.js';
 import { readJson, writeJson } from '../json-file.js';
 import type { Edition } from '../skstack/api.js';
 
@@ -42,4 +44,52 @@ export async function savePan(dir: string, pan: CachedPan): Promise<void> {
 
 export async function forgetPan(dir: string): Promise<void> {
   await rm(join(dir, 'scan.json'), { force: true });
+}
+
+/** What `meter.json` keeps of one meter: its constants, Get property map and per-Get limit. */
+export interface CachedFacts {
+  addr: string;
+  constants: MeterConstants;
+  getMap: number[] | null;
+  perGet: number;
+}
+
+const isEpcList = (v: unknown): v is number[] =>
+  Array.isArray(v) && v.length <= 256 && v.every((e) => isInt(e, 0xff));
+
+/**
+ * The cached facts of meter `addr`; null when absent. A file that is corrupt or about another
+ * meter is reported through `problem` (once per load) and ignored.
+ */
+export async function loadFacts(
+  dir: string,
+  addr: string,
+  problem: (why: string) => void,
+): Promise<CachedFacts | null> {
+  const v = (await readJson(join(dir, 'meter.json'))) as Partial<CachedFacts> | null;
+  if (v === null) return null;
+  const c = (v as { constants?: Partial<MeterConstants> }).constants;
+  const valid =
+    typeof v === 'object' &&
+    typeof v.addr === 'string' &&
+    c !== undefined &&
+    isInt(c.coefficient, 999_999) &&
+    isInt(c.unitCode, 0xff) &&
+    isInt(c.digits, 8) &&
+    (v.getMap === null || isEpcList(v.getMap)) &&
+    isInt(v.perGet, 64) &&
+    v.perGet >= 1;
+  if (!valid) {
+    problem('the cached meter constants (meter.json) are unreadable; reading them from the meter');
+    return null;
+  }
+  if (v.addr!.toUpperCase() !== addr.toUpperCase()) {
+    problem(`the cached meter constants are for another meter (${v.addr}); reading them from this one`);
+    return null;
+  }
+  return { addr, constants: { ...(c as MeterConstants) }, getMap: v.getMap ?? null, perGet: v.perGet! };
+}
+
+export async function saveFacts(dir: string, facts: CachedFacts): Promise<void> {
+  await writeJson(dir, 'meter.json', facts);
 }

@@ -126,7 +126,8 @@ export async function runCollector(config: Config, deps: CollectorDeps): Promise
           stop.abort();
           return;
         }
-        if (isHemsError(e, 'ABORTED') && stop.signal.aborted) logger.info('stopped: the reading in progress was abandoned');
+        if (isHemsError(e, 'ABORTED') && stop.signal.aborted)
+          logger.info('stopped: the reading in progress was abandoned');
         else logger.error(`reading failed: ${describeError(e)}`);
         return;
       }

@@ -1,39 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type BatchState, fetchProperties } from '../../src/broute/batch.js';
 import { decodeFrame, type Frame } from '../../src/echonet/frame.js';
 import { silentLogger } from '../../src/log.js';
 import { tempDir } from '../support/temp.js';
 import { FakeClient, FakeMeter, nullStream, recordingSession } from './fake-client.js';
 
 type MeterSession = ReturnType<typeof recordingSession>;
-
-const EPCS = [0xe7, 0xe8, 0xe0, 0xea];
-
-describe('adaptive batched Get: a meter that is briefly busy (§B.3, §D.4)', () => {
-  it('does not mark every property unsupported when one whole fetch came back empty', async () => {
-    let busy = true;
-    const asked: number[][] = [];
-    // Busy: Get_SNA with every property at PDC 0 (§B.3); afterwards a normal Get_Res.
-    const get = async (epcs: number[]): Promise<Frame> => {
-      asked.push(epcs);
-      return {
-        tid: 1,
-        seoj: 0x028801,
-        deoj: 0x05ff01,
-        esv: busy ? 0x52 : 0x72,
-        properties: epcs.map((epc) => ({ epc, edt: busy ? new Uint8Array(0) : Uint8Array.of(0, 0, 0, epc) })),
-      };
-    };
-    const st: BatchState = { limit: 6, unsupported: new Set() };
-    expect((await fetchProperties(get, EPCS, st)).size).toBe(0);
-    expect(st.unsupported).toEqual(new Set());
-    busy = false;
-    asked.length = 0;
-    const got = await fetchProperties(get, EPCS, st);
-    expect([...got.keys()]).toEqual(EPCS);
-    expect(asked).toEqual([EPCS]);
-  });
-});
 
 describe('30-minute value when the meter clock and ours straddle midnight (§C.2 E2/E5)', () => {
   async function session(meter: FakeMeter, nowMs: number): Promise<MeterSession> {
