@@ -67,6 +67,10 @@ export async function fetchProperties(
     if (job.droppedAfter !== undefined && answered > 0)
       st.limit = Math.min(st.limit, Math.max(1, job.droppedAfter));
     if (missing.length === 0) continue;
+    if (job.epcs.length === 1) {
+      refused.add(job.epcs[0]!);
+      continue;
+    }
     if (reply.properties.length < job.epcs.length) {
       st.limit = Math.max(1, Math.min(st.limit, answered > 0 ? answered : Math.floor(job.epcs.length / 2)));
       queue.unshift(...chunks(missing, st.limit));
