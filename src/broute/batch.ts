@@ -17,6 +17,11 @@ export interface BatchState {
   refusedSince: Map<number, number>;
   /** Refused for an hour: no longer asked. */
   dropped: Set<number>;
+  /**
+   * A single property dropped at the end of a Get and answered when asked again may have been
+   * busy rather than over the limit: the answered count of that Get, until it happens again.
+   */
+  singleTailAt: number | null;
 }
 
 export const REFUSED_DROP_AFTER_MS = 3_600_000;
@@ -31,19 +36,31 @@ export interface FetchOptions {
 }
 
 export function newBatchState(limit: number): BatchState {
-  return { limit, refusedSince: new Map(), dropped: new Set() };
+  return { limit, refusedSince: new Map(), dropped: new Set(), singleTailAt: null };
 }
 
 interface Job {
   epcs: number[];
-  /** Set when these were the dropped tail of a Get_SNA: the answered count of that reply. */
-  droppedAfter?: number;
+  /** Set when these were the dropped tail of a Get_SNA: the answered count and the tail's size. */
+  tail?: { after: number; size: number };
 }
 
-function chunks(epcs: number[], size: number, droppedAfter?: number): Job[] {
+function chunks(epcs: number[], size: number, tail?: Job['tail']): Job[] {
   const out: Job[] = [];
-  for (let i = 0; i < epcs.length; i += size) out.push({ epcs: epcs.slice(i, i + size), droppedAfter });
+  for (let i = 0; i < epcs.length; i += size)
+    out.push({ epcs: epcs.slice(i, i + size), ...(tail ? { tail } : {}) });
   return out;
+}
+
+/**
+ * A dropped tail that came back when asked again: several at once is the per-Get limit; a
+ * single one counts only when the same Get drops it again (else it was just busy).
+ */
+function learnTail(st: BatchState, tail: { after: number; size: number }): void {
+  if (tail.size > 1 || st.singleTailAt === tail.after) {
+    st.limit = Math.min(st.limit, Math.max(1, tail.after));
+    st.singleTailAt = null;
+  } else st.singleTailAt = tail.after;
 }
 
 export async function fetchProperties(
@@ -64,8 +81,7 @@ export async function fetchProperties(
     }
     const missing = job.epcs.filter((e) => !result.has(e));
     const answered = job.epcs.length - missing.length;
-    if (job.droppedAfter !== undefined && answered > 0)
-      st.limit = Math.min(st.limit, Math.max(1, job.droppedAfter));
+    if (job.tail && answered > 0) learnTail(st, job.tail);
     if (missing.length === 0) continue;
     if (job.epcs.length === 1) {
       refused.add(job.epcs[0]!);
@@ -78,9 +94,9 @@ export async function fetchProperties(
     }
     // Get_SNA: only a dropped tail (everything after the answered ones) may be the per-Get
     // limit; it is asked once more. Anything else was refused for now.
-    const tail =
-      answered > 0 && job.droppedAfter === undefined && missing.every((e) => job.epcs.indexOf(e) >= answered);
-    if (tail) queue.unshift(...chunks(missing, Math.max(1, st.limit), answered));
+    const tail = answered > 0 && !job.tail && missing.every((e) => job.epcs.indexOf(e) >= answered);
+    if (tail)
+      queue.unshift(...chunks(missing, Math.max(1, st.limit), { after: answered, size: missing.length }));
     else for (const e of missing) refused.add(e);
   }
   for (const e of epcs) {

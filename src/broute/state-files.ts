@@ -4,7 +4,7 @@
  * holds the meter's constants (so a restart reads in one round trip, §C.1). Unreadable or
  * malformed files count as absent.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MeterConstants } from '../echonet/meter.js';
 import { readJson, writeJson } from '../json-file.js';
@@ -66,10 +66,17 @@ export async function loadFacts(
   addr: string,
   problem: (why: string) => void,
 ): Promise<CachedFacts | null> {
-  const v = (await readJson(join(dir, 'meter.json'))) as Partial<CachedFacts> | null;
-  if (v === null) return null;
-  const c = (v as { constants?: Partial<MeterConstants> }).constants;
+  let v: Partial<CachedFacts> | null;
+  try {
+    v = JSON.parse(await readFile(join(dir, 'meter.json'), 'utf8')) as Partial<CachedFacts> | null;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    v = null;
+  }
+  const c =
+    typeof v === 'object' && v !== null ? (v.constants as Partial<MeterConstants> | undefined) : undefined;
   const valid =
+    v !== null &&
     typeof v === 'object' &&
     typeof v.addr === 'string' &&
     c !== undefined &&
@@ -83,11 +90,12 @@ export async function loadFacts(
     problem('the cached meter constants (meter.json) are unreadable; reading them from the meter');
     return null;
   }
-  if (v.addr!.toUpperCase() !== addr.toUpperCase()) {
-    problem(`the cached meter constants are for another meter (${v.addr}); reading them from this one`);
+  const facts = v as CachedFacts;
+  if (facts.addr.toUpperCase() !== addr.toUpperCase()) {
+    problem(`the cached meter constants are for another meter (${facts.addr}); reading them from this one`);
     return null;
   }
-  return { addr, constants: { ...(c as MeterConstants) }, getMap: v.getMap ?? null, perGet: v.perGet! };
+  return { addr, constants: { ...facts.constants }, getMap: facts.getMap ?? null, perGet: facts.perGet };
 }
 
 export async function saveFacts(dir: string, facts: CachedFacts): Promise<void> {

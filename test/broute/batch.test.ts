@@ -45,6 +45,17 @@ describe('adaptive batched Get', () => {
       expect(m.asked).toEqual([EPCS.slice(0, 3), EPCS.slice(3)]);
     });
   }
+  it('a single property dropped at the end lowers the limit only when it happens again', async () => {
+    const m = meter(5, 'sna');
+    const st = fresh();
+    expect((await fetchProperties(m.get, EPCS, st, at(0))).size).toBe(6);
+    expect(st.limit).toBe(6);
+    expect((await fetchProperties(m.get, EPCS, st, at(1))).size).toBe(6);
+    expect(st.limit).toBe(5);
+    m.asked.length = 0;
+    await fetchProperties(m.get, EPCS, st, at(2));
+    expect(m.asked).toEqual([EPCS.slice(0, 5), EPCS.slice(5)]);
+  });
   it('a refused property is asked again at the next reading, without lowering the limit', async () => {
     const m = meter(7, 'sna', [0xe3]);
     const st = fresh();

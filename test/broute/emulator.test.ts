@@ -1,95 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { MeterSessionOptions } from '../../src/broute/options.js';
+import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/cli/scan.js';
 import { unitMultiplier } from '../../src/echonet/meter.js';
-import { EMULATED_DONGLES, Emulator, type MeterOptions, NO_DATA } from '../../src/emulator/index.js';
+import { EMULATED_DONGLES, Emulator, NO_DATA } from '../../src/emulator/index.js';
 import { isHemsError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { toKwh } from '../../src/reading/energy.js';
 import { createSkClient } from '../../src/skstack/client.js';
 import { tempDir } from '../support/temp.js';
-import { recordingSession } from './fake-client.js';
-
-type MeterSession = ReturnType<typeof recordingSession>;
-
-const ID = '00112233445566778899AABBCCDDEEFF';
-const PASSWORD = 'ABCDEFGHIJKL';
-const START = Date.UTC(2026, 4, 20, 5, 10, 7); // 14:10:07 JST
-
-interface Rig {
-  emu: Emulator;
-  session: MeterSession;
-  dir: string;
-  now: { ms: number };
-}
-
-const open: Rig[] = [];
-
-afterEach(async () => {
-  for (const r of open.splice(0)) {
-    await r.session.close();
-    await r.emu.close();
-  }
-});
-
-async function rig(
-  dongle: (typeof EMULATED_DONGLES)[number],
-  over: {
-    dir?: string;
-    meter?: Partial<MeterOptions>;
-    password?: string;
-    session?: Partial<MeterSessionOptions>;
-  } = {},
-): Promise<Rig> {
-  const now = { ms: START };
-  const dir = over.dir ?? tempDir('hems-emu-');
-  const emu = new Emulator({
-    dongle,
-    latencyScale: 0,
-    clock: () => now.ms,
-    timezone: 'Asia/Tokyo',
-    routeBId: ID,
-    password: PASSWORD,
-    meter: over.meter ?? {},
-    faults: {},
-  });
-  const session = recordingSession({
-    openStream: async () => emu.attach(),
-    createClient: (stream, o) => createSkClient(stream, o),
-    model: dongle,
-    routeBId: ID,
-    password: over.password ?? PASSWORD,
-    stateDir: dir,
-    timezone: 'Asia/Tokyo',
-    timeouts: {
-      response: 300,
-      sendFailDelay: 5,
-      joinBackoffBase: 5,
-      joinBackoffMax: 20,
-      reopenBackoffBase: 5,
-      reopenBackoffMax: 20,
-      gate: 3_000,
-      term: 300,
-    },
-    skTimeouts: { command: 1_000, scanGrace: 1_000, join: 3_000, send: 1_000 },
-    logger: silentLogger,
-    clock: () => now.ms,
-    ...over.session,
-  });
-  const r = { emu, session, dir, now };
-  open.push(r);
-  return r;
-}
-
-async function until(cond: () => boolean, ms = 3_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((res) => setTimeout(res, 2));
-  }
-}
+import { ID, PASSWORD, rig, START, until } from './emu-rig.js';
 
 describe.each(EMULATED_DONGLES)('meter session against the emulator (%s)', (dongle) => {
   it('cold start scans once; the reading matches the meter model; steady state is 1 SKSENDTO', async () => {
