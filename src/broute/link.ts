@@ -120,6 +120,7 @@ export class Link {
   async ensureSession(signal?: AbortSignal): Promise<void> {
     let joinsTried = 0;
     let lastError: unknown = null;
+    let meter: string | null = null;
     for (;;) {
       await this.ensureReady(signal);
       if (this.sessionUp()) return;
@@ -130,6 +131,11 @@ export class Link {
       }
       const pan = await this.resolvePan(signal);
       if (this.adoptLeftover(pan)) return;
+      // A meter the rescan found (a replaced one) gets attempts of its own.
+      if (pan.addr !== meter) {
+        meter = pan.addr;
+        joinsTried = 0;
+      }
       if (joinsTried >= this.t.joinAttempts) {
         throw new HemsError(
           'PANA_JOIN_FAILED',
@@ -144,8 +150,9 @@ export class Link {
         if (this.st.name === 'backing-off') this.enter('ready');
         continue;
       }
-      joinsTried++;
-      lastError = (await this.join(pan, signal)) ?? lastError;
+      const failed = await this.join(pan, signal);
+      if (failed?.counted) joinsTried++;
+      if (failed) lastError = failed.error;
     }
   }
 
@@ -431,8 +438,12 @@ export class Link {
           ipv6,
           ...(client.info.editionConfirmed ? { edition: client.info.edition } : {}),
         };
-        if (this.resolved && this.resolved.addr !== pan.addr)
+        if (this.resolved && this.resolved.addr !== pan.addr) {
           this.log.warn('a different meter answered the scan (meter replaced?)', { addr: pan.addr });
+          // The old meter's failed joins say nothing about this one.
+          this.joinFailures = 0;
+          this.joinNotBefore = 0;
+        }
         this.resolved = pan;
         this.rescanDue = false;
         this.scanFailures = 0;
@@ -465,8 +476,14 @@ export class Link {
     return true;
   }
 
-  /** One SKJOIN; resolves with the error of a failed attempt (null when it succeeded). */
-  private async join(pan: CachedPan, signal?: AbortSignal): Promise<unknown> {
+  /**
+   * One SKJOIN; resolves null when it succeeded, else its error and whether it counts as an
+   * attempt (a join the transmission-time limit cancelled does not).
+   */
+  private async join(
+    pan: CachedPan,
+    signal?: AbortSignal,
+  ): Promise<{ error: unknown; counted: boolean } | null> {
     const client = this.client!;
     await client.setRegister('S2', pan.channel.toString(16).toUpperCase());
     await client.setRegister('S3', pan.panId.toString(16).toUpperCase().padStart(4, '0'));
@@ -479,19 +496,19 @@ export class Link {
       if (this.st.name === 'joining') this.enter('ready');
       if (isDongleFail(e, 'ER10')) {
         await this.joinRefused();
-        return e;
+        return { error: e, counted: true };
       }
       if (!isHemsError(e, 'PANA_JOIN_FAILED')) throw e;
       if (this.txEpoch !== epoch) {
         this.log.warn('PANA join failed during the transmission-time limit; not counted');
-        return e;
+        return { error: e, counted: false };
       }
       this.joinFailures++;
       this.joinNotBefore =
         Date.now() + backoff(this.joinFailures, this.t.joinBackoffBase, this.t.joinBackoffMax);
       this.log.warn(`PANA join failed (${this.joinFailures} in a row)`);
       if (this.joinFailures >= this.t.rescanAfterJoinFailures && !this.givenPan()) this.rescanDue = true;
-      return e;
+      return { error: e, counted: true };
     }
     this.sessionStarted(pan, 'up');
     return null;

@@ -55,24 +55,28 @@ export const DEFAULT_SESSION_TIMEOUTS: SessionTimeouts = {
 };
 
 /**
- * Every bound multiplied by `scale` (counts kept), for compressed-time runs against the
- * emulator (`HEMS_TIMING_SCALE`); never below 1 ms.
+ * The bounds that wait for the radio or pace it, multiplied by `scale` (counts kept), for
+ * compressed-time runs against `simulate --latency-scale` (`HEMS_TIMING_SCALE`). Waits for
+ * the dongle's own answers (local serial commands) are not radio time and keep their defaults;
+ * reply waits keep a floor so a busy machine does not look like a lost reply.
  */
 export function scaleTimeouts(scale: number): { session: SessionTimeouts; sk: SkTimeouts } {
-  const ms = (v: number): number => Math.max(1, Math.round(v * scale));
-  const counts = new Set<keyof SessionTimeouts>([
-    'resends',
-    'reopenAfterMisses',
-    'joinAttempts',
-    'rescanAfterJoinFailures',
-    'reopenAttempts',
-  ]);
-  const session = { ...DEFAULT_SESSION_TIMEOUTS };
-  for (const k of Object.keys(session) as (keyof SessionTimeouts)[])
-    if (!counts.has(k)) session[k] = ms(session[k]);
-  const sk = { ...DEFAULT_SK_TIMEOUTS };
-  for (const k of Object.keys(sk) as (keyof SkTimeouts)[]) sk[k] = ms(sk[k]);
-  return { session, sk };
+  const ms = (v: number, floor = 1): number => Math.max(floor, Math.round(v * scale));
+  const d = DEFAULT_SESSION_TIMEOUTS;
+  const session: SessionTimeouts = {
+    ...d,
+    response: ms(d.response, 500),
+    sendFailDelay: ms(d.sendFailDelay),
+    joinBackoffBase: ms(d.joinBackoffBase),
+    joinBackoffMax: ms(d.joinBackoffMax),
+    reopenBackoffBase: ms(d.reopenBackoffBase),
+    reopenBackoffMax: ms(d.reopenBackoffMax),
+    scanBackoffBase: ms(d.scanBackoffBase),
+    scanBackoffMax: ms(d.scanBackoffMax),
+    gate: ms(d.gate, 1_000),
+    term: ms(d.term, 500),
+  };
+  return { session, sk: { ...DEFAULT_SK_TIMEOUTS, join: ms(DEFAULT_SK_TIMEOUTS.join, 1_000) } };
 }
 
 /** SKSCAN durations tried in order until a meter answers (protocol.md §A.4, §D.4). */
