@@ -2,7 +2,8 @@
  * Benchmarks of the B-route session against the emulator (not a test; `npm run bench`).
  *   node --import tsx bench/run.ts [--scale 0.1] [--dongle BP35A1] [--readings 100]
  * Prints SKSENDTO per steady-state reading, seconds to the first reading with and without a
- * cached scan (at --scale × realistic latency), CPU ms per reading and RSS after N readings
+ * cached scan (at --scale × realistic latency; the cached one also as a ratio to the floor of
+ * one join and one round trip), CPU ms per reading and RSS after N readings
  * (at a tiny latency, so the loop measures our code rather than the emulated radio).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createMeterSession } from '../src/broute/session.js';
 import { EMULATED_DONGLES, type EmulatedDongle, Emulator, HAPPY_PATH } from '../src/emulator/index.js';
+import { LATENCY } from '../src/emulator/radio.js';
 import { silentLogger } from '../src/log.js';
 import { createSkClient } from '../src/skstack/client.js';
 
@@ -65,6 +67,12 @@ try {
   console.log(`first reading, no scan cache:   ${cold.seconds.toFixed(2)} s (${cold.scans} scan(s))`);
   const warm = await timeToFirstReading(dir);
   console.log(`first reading, cached scan:     ${warm.seconds.toFixed(2)} s (${warm.scans} scan(s))`);
+  // The physical floor of a restart: one join and one Get round trip at this latency.
+  const floor = ((LATENCY.join + LATENCY.get) * scale) / 1000;
+  if (floor > 0)
+    console.log(
+      `  vs the floor (join + 1 round trip, ${floor.toFixed(2)} s): ${(warm.seconds / floor).toFixed(2)}× (goal ≤ 1.20×)`,
+    );
 
   const { emu, session } = rig(dir, 0.001);
   await session.read();
