@@ -104,8 +104,8 @@ export function dayFigures(
   const byDate = new Map<string, PricedHalfHour[]>();
   for (const h of priced) {
     const d = localDateOf(h.startMs, tz);
-    let list = byDate.get(d);
-    if (!list) byDate.set(d, (list = []));
+    const list = byDate.get(d) ?? [];
+    if (list.length === 0) byDate.set(d, list);
     list.push(h);
   }
   return dates.map((date) => {
