@@ -54,6 +54,10 @@ class Reader {
 
   /** A finite number with at most 4 decimals, within [min, max]; undefined after a problem. */
   num(v: unknown, path: string, min: number, max = 1e6, what = 'a number'): number | undefined {
+    if (v === undefined || v === null) {
+      this.bad(path, `missing: needs ${what}`);
+      return undefined;
+    }
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       this.bad(path, `must be ${what} (got ${show(v)})`);
       return undefined;

@@ -20,6 +20,7 @@ function harness(over: Partial<CommandHandlers> = {}) {
     scan: record('scan'),
     simulate: record('simulate'),
     export: record('export'),
+    report: record('report'),
     ...over,
   };
   return { io, h, out, err, calls, cli: (...argv: string[]) => runCli(argv, h, io) };
