@@ -59,6 +59,7 @@ export interface MonthView {
 
 /** The body of `GET /api/power6h`: live readings (W), at most one point a minute. */
 export interface PowerView {
+  timezone: string;
   from: string;
   to: string;
   points: { t: string; w: number }[];
@@ -234,6 +235,7 @@ export function createCostViews(deps: CostDeps): CostViews {
       points = [...buckets].map(([ms, b]) => ({ ms, w: Math.round(b.sum / b.n) }));
     }
     return {
+      timezone: tz,
       from: new Date(from).toISOString(),
       to: new Date(t).toISOString(),
       points: points.map((p) => ({ t: new Date(p.ms).toISOString(), w: p.w })),

@@ -97,8 +97,8 @@ export function seedStore(dir: string, o: SeedOptions): Seeded {
         if (h >= 9 && h < 15) reverse += 0.6;
       }
       if (inAny(s, o.gaps)) continue;
-      slots.set(end, kwh);
       if (inAny(s, o.backfill)) {
+        slots.set(end, kwh);
         const env = reading(end, end, kwh, cumulative, null);
         insert({
           ...env,
@@ -118,7 +118,9 @@ export function seedStore(dir: string, o: SeedOptions): Seeded {
         continue;
       }
       const at = end + 60_000;
-      if (at <= o.toMs) insert(reading(at, end, kwh, cumulative, reverse));
+      if (at > o.toMs) continue; // read after the end of the history: not stored
+      insert(reading(at, end, kwh, cumulative, reverse));
+      slots.set(end, kwh);
       // The last 6 hours: a reading every 5 minutes, each carrying the latest half hour.
       if (end >= o.toMs - 6 * 3_600_000) {
         for (let t = at + 5 * 60_000; t < end + HALF && t <= o.toMs; t += 5 * 60_000) {
