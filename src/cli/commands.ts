@@ -33,6 +33,7 @@ import { decodeInput, formatDecode } from './decode.js';
 import { runExport } from './export.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK, EXIT_USAGE } from './io.js';
+import { periodCostFor } from './period-cost.js';
 import type { CommandHandlers, OptionBag } from './program.js';
 import { runReport } from './report.js';
 import { loggerFor, type RunWiring, runCommand } from './run.js';
@@ -83,6 +84,7 @@ export const createRemoteSink: RemoteSinkFactory = (name, config, logger) => {
         topicPrefix: config.mqttTopicPrefix,
         ...(config.mqttUsername ? { username: config.mqttUsername } : {}),
         ...(config.mqttPassword ? { password: config.mqttPassword } : {}),
+        ...(config.tariff ? { cost: periodCostFor(config, logger) } : {}),
       },
       logger,
     );
