@@ -3,7 +3,7 @@
  * period so far and its forecast, today and yesterday in yen, exported energy, the live power of
  * the last 6 hours, 31 days of daily bars, the weekday / weekend profile and the 5 dearest half
  * hours. One request per panel: /api/cost, /api/power6h, /api/month. The script avoids template
- * literals, like the page's own, and runs after it (it reads the language the page chose).
+ * literals, like the page's own, and runs after it, using its helpers (window.hemsPage).
  */
 
 export const COST_CSS = `
@@ -86,35 +86,20 @@ export const COST_SCRIPT = `
       basedOn: '過去4週間の曜日別パターンから', noForecast: 'まだ履歴が足りません',
       period: '期間', noTariff: '料金表が未設定のため kWh のみ' }
   };
-  var lang = document.documentElement.lang === 'ja' ? 'ja' : 'en';
+  var P = window.hemsPage;
+  var lang = P.lang, $ = P.$, num = P.num, text = P.text, el = P.el;
   var L = T[lang];
-  Array.prototype.forEach.call(document.querySelectorAll('#cost-cards [data-i18n], .card [data-i18n]'), function (el) {
-    var k = el.getAttribute('data-i18n');
-    if (L[k]) el.textContent = L[k];
-  });
-  var $ = function (id) { return document.getElementById(id); };
-  function num(v, d) {
-    if (v === null || v === undefined) return '–';
-    return Number(v).toLocaleString(lang, { minimumFractionDigits: d, maximumFractionDigits: d });
-  }
+  P.translate(L);
   function yen(v) {
     if (v === null || v === undefined) return '–';
     return lang === 'ja' ? num(v, 0) + '円' : '¥' + num(v, 0);
   }
   var YEN_UNIT = lang === 'ja' ? '円' : 'JPY';
-  function text(id, v) { $(id).textContent = v; }
   function get(path) {
     return fetch(path, { cache: 'no-store' }).then(function (r) {
       if (!r.ok) throw new Error('HTTP ' + r.status);
       return r.json();
     });
-  }
-  var SVGNS = 'http://www.w3.org/2000/svg';
-  function el(name, attrs, content) {
-    var e = document.createElementNS(SVGNS, name);
-    for (var k in attrs) e.setAttribute(k, attrs[k]);
-    if (content !== undefined) e.textContent = content;
-    return e;
   }
   function clear(svg) { while (svg.firstChild) svg.removeChild(svg.firstChild); }
   function niceStep(max) {

@@ -122,10 +122,13 @@ ${COST_PANELS_HTML}  <section class="card">
   var L = T[lang];
   document.documentElement.lang = lang;
   document.title = L.title;
-  Array.prototype.forEach.call(document.querySelectorAll('[data-i18n]'), function (el) {
-    var k = el.getAttribute('data-i18n');
-    if (L[k]) el.textContent = L[k];
-  });
+  function translate(D) {
+    Array.prototype.forEach.call(document.querySelectorAll('[data-i18n]'), function (el) {
+      var k = el.getAttribute('data-i18n');
+      if (D[k]) el.textContent = D[k];
+    });
+  }
+  translate(L);
 
   var $ = function (id) { return document.getElementById(id); };
   var tz = 'UTC';
@@ -254,6 +257,8 @@ ${COST_PANELS_HTML}  <section class="card">
         var st = $('state'); st.textContent = L.problem; st.className = 'pill bad';
       });
   }
+  // Shared with the cost panels' script (dashboard-cost.ts), which runs after this one.
+  window.hemsPage = { lang: lang, translate: translate, $: $, num: num, text: text, el: el };
   poll();
   setInterval(poll, 5000);
 })();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliRun, runCliOnce, startCli, tempDir } from '../support/cli.js';
 import { type Broker, Observer, startBroker } from '../support/mosquitto.js';
 import { TIERED } from '../tariff/helpers.js';
-import { CREDS, freePort, waitFor } from './harness.js';
+import { CREDS, freePort, liveArgs, waitFor } from './harness.js';
 
 describe('--tariff with MQTT and --http', () => {
   let broker: Broker;
@@ -25,25 +25,10 @@ describe('--tariff with MQTT and --http', () => {
     writeFileSync(join(dir, 'tariff.yaml'), TIERED);
     const httpPort = await freePort();
     base = `http://127.0.0.1:${httpPort}`;
-    run = startCli(
-      [
-        '--port',
-        'sim',
-        '-o',
-        'mqtt',
-        '--mode',
-        'interval',
-        '-i',
-        '1',
-        '--backfill-days',
-        '0',
-        '--http',
-        `127.0.0.1:${httpPort}`,
-        '--state-dir',
-        join(dir, 'state'),
-      ],
-      { env: { ...CREDS, MQTT_URL: broker.url, TARIFF_FILE: 'tariff.yaml' }, cwd: dir },
-    );
+    run = startCli(liveArgs('sim', join(dir, 'state'), '-o', 'mqtt', '--http', `127.0.0.1:${httpPort}`), {
+      env: { ...CREDS, MQTT_URL: broker.url, TARIFF_FILE: 'tariff.yaml' },
+      cwd: dir,
+    });
   });
 
   afterAll(async () => {

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CostView, MonthView, PowerView } from '../../src/http/cost.js';
 import { type HttpServer, startHttpServer } from '../../src/http/server.js';
@@ -15,6 +15,7 @@ import { exportValue, priceHalfHours } from '../../src/tariff/bill.js';
 import { parseTariff } from '../../src/tariff/parse.js';
 import { storedBetween } from '../../src/tariff/profile.js';
 import type { Tariff } from '../../src/tariff/types.js';
+import { japanesePhone, launchChromium, OVERFLOW_JS } from '../support/browser.js';
 import { ROOT, tempDir } from '../support/cli.js';
 import { seedStore } from '../support/seed.js';
 import { jst, TZ } from '../tariff/helpers.js';
@@ -58,10 +59,7 @@ describe('cost panels against a seeded store', () => {
     };
     server = await startHttpServer('127.0.0.1:0', { ...deps, tariff });
     bare = await startHttpServer('127.0.0.1:0', deps);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -156,11 +154,7 @@ describe('cost panels against a seeded store', () => {
   });
 
   it('speaks Japanese and fits a phone', async () => {
-    const ctx = await browser.newContext({
-      locale: 'ja-JP',
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-    });
+    const ctx = await japanesePhone(browser);
     const page = await ctx.newPage();
     await page.goto(`${server.url}/`);
     await page.waitForSelector('#cost-cards[data-ready]');
@@ -169,9 +163,7 @@ describe('cost panels against a seeded store', () => {
     expect(await page.textContent('#period-unit')).toBe('円');
     expect(await page.textContent('#month-title')).toBe('直近31日の電気代');
     expect(await page.textContent('#top-title')).toBe('電気代が高かった30分');
-    const overflow = await page.evaluate<number>(
-      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-    );
+    const overflow = await page.evaluate<number>(OVERFLOW_JS);
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(ARTIFACTS, 'cost-phone-ja.png'), fullPage: true });
     await ctx.close();
