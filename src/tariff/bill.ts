@@ -11,7 +11,7 @@
  * Arithmetic is exact: kWh and prices are whole numbers of 1/10,000 (the tariff file allows at
  * most 4 decimals; meter values have fewer), so a product is a whole number of 1e-8 yen.
  */
-import { utcToWallTime } from '../time/zone.js';
+import { slotClock } from './clock.js';
 import { DAY_NAMES, type RatePeriod, type Tariff } from './types.js';
 
 export interface HalfHour {
@@ -70,10 +70,8 @@ function inWindow(minute: number, w: { from: number; to: number }): boolean {
 
 /** Index of the rate period of the half hour starting at `startMs`. */
 export function ratePeriodOf(tariff: Tariff, startMs: number, tz: string): number {
-  const w = utcToWallTime(startMs, tz);
-  const minute = w.hour * 60 + w.minute;
-  const date = `${w.year}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`;
-  const day = DAY_NAMES[new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay()]!;
+  const { date, minute, weekday } = slotClock(startMs, tz);
+  const day = DAY_NAMES[weekday]!;
   const holiday = tariff.holidays.has(date);
   const matches = (p: RatePeriod): boolean =>
     (p.days === null || p.days.includes(day) || (holiday && p.days.includes('holiday'))) &&

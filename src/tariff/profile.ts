@@ -3,18 +3,14 @@
  * and the weekday / weekend averages the dashboard draws. Half hours are indexed by their local
  * start (00:00 = 0 … 23:30 = 47).
  */
-import { addDays, dayBounds, utcToWallTime, weekdayOf } from '../time/zone.js';
+import { addDays, dayBounds } from '../time/zone.js';
+import { slotClock } from './clock.js';
 
 export const HALF_HOUR_MS = 30 * 60_000;
 /** The forecast learns from this many days before today (4 weeks: each weekday 4 times). */
 export const PROFILE_DAYS = 28;
 
 /** Local slot index (0–47) and date of the half hour starting at `startMs`. */
-export function slotOf(startMs: number, tz: string): { date: string; index: number } {
-  const w = utcToWallTime(startMs, tz);
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return { date: `${w.year}-${pad(w.month)}-${pad(w.day)}`, index: w.hour * 2 + (w.minute >= 30 ? 1 : 0) };
-}
 
 /** Stored half hours (slot END ms → kWh) whose start lies in [startMs, endMs), oldest first. */
 export function storedBetween(
@@ -57,8 +53,8 @@ export function learnProfile(slots: ReadonlyMap<number, number>, today: string, 
   const from = dayBounds(addDays(today, -PROFILE_DAYS), tz).startMs;
   const until = dayBounds(today, tz).startMs;
   for (const h of storedBetween(slots, from, until)) {
-    const { date, index } = slotOf(h.startMs, tz);
-    for (const a of [byDay[weekdayOf(date)]![index]!, bySlot[index]!, all]) {
+    const { weekday, index } = slotClock(h.startMs, tz);
+    for (const a of [byDay[weekday]![index]!, bySlot[index]!, all]) {
       a.sum += h.kwh;
       a.n++;
     }
@@ -66,8 +62,8 @@ export function learnProfile(slots: ReadonlyMap<number, number>, today: string, 
   return {
     samples: all.n,
     expect(startMs) {
-      const { date, index } = slotOf(startMs, tz);
-      return mean(byDay[weekdayOf(date)]![index]!) ?? mean(bySlot[index]!) ?? mean(all);
+      const { weekday, index } = slotClock(startMs, tz);
+      return mean(byDay[weekday]![index]!) ?? mean(bySlot[index]!) ?? mean(all);
     },
   };
 }
@@ -87,8 +83,7 @@ export function dayTypeProfile(
   const wd = Array.from({ length: 48 }, acc);
   const we = Array.from({ length: 48 }, acc);
   for (const h of halfHours) {
-    const { date, index } = slotOf(h.startMs, tz);
-    const d = weekdayOf(date);
+    const { date, index, weekday: d } = slotClock(h.startMs, tz);
     const a = (d === 0 || d === 6 || holidays.has(date) ? we : wd)[index]!;
     a.sum += h.kwh;
     a.n++;

@@ -7,6 +7,7 @@
  */
 import { addDays, dayBounds, localDateOf } from '../time/zone.js';
 import { type Bill, type HalfHour, priceHalfHours } from './bill.js';
+import { slotClock } from './clock.js';
 import { type BillingPeriod, periodOfDate } from './period.js';
 import { HALF_HOUR_MS, type Profile, storedBetween } from './profile.js';
 import type { Tariff } from './types.js';
@@ -103,7 +104,7 @@ export function dayFigures(
 ): DayFigure[] {
   const byDate = new Map<string, PricedHalfHour[]>();
   for (const h of priced) {
-    const d = localDateOf(h.startMs, tz);
+    const d = slotClock(h.startMs, tz).date;
     const list = byDate.get(d) ?? [];
     if (list.length === 0) byDate.set(d, list);
     list.push(h);
