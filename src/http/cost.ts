@@ -102,11 +102,19 @@ export function createCostViews(deps: CostDeps): CostViews {
   const cache = store ? createSlotCache(store, tz, now) : null;
   const periodOf = (date: string): BillingPeriod => periodOfDate(date, readingDay, tz);
 
-  /** Reverse-counter readings (live ones) from `fromMs`, at most `limit`. */
+  /** The first live reading with a reverse counter from `fromMs` (remembered once found). */
+  const firstFound = new Map<number, ReversePoint>();
   const firstReverse = (fromMs: number): ReversePoint | null => {
+    const known = firstFound.get(fromMs);
+    if (known) return known;
     for (const env of store?.query({ since: fromMs, limit: 500 }) ?? []) {
       const kwh = env.extras.cumulative_reverse_kwh;
-      if (!env.backfill && typeof kwh === 'number') return { ms: Date.parse(env.reading.timestamp), kwh };
+      if (!env.backfill && typeof kwh === 'number') {
+        const p = { ms: Date.parse(env.reading.timestamp), kwh };
+        if (firstFound.size > 8) firstFound.clear();
+        firstFound.set(fromMs, p);
+        return p;
+      }
     }
     return null;
   };
@@ -121,19 +129,20 @@ export function createCostViews(deps: CostDeps): CostViews {
     const slots = cache.between(from, t + HOUR);
     const profile = learnProfile(slots, today, tz);
     const s = summarizePeriod({ tariff, period, slots, nowMs: t, tz, profile });
-    const twoDays = dayFigures(
-      [yesterday, today],
-      pricedBetween(tariff, readingDay, slots, dayBounds(yesterday, tz).startMs, t + HOUR, tz),
-      tariff !== null,
-      t,
-      tz,
-    );
-    const day = (d: (typeof twoDays)[number]): DayCost => ({
-      date: d.date,
-      kwh: d.kwh,
-      yen: d.yen,
-      missing: d.missing,
-    });
+    // Yesterday may close the previous billing period: priced there, from its start.
+    const figure = (date: string) =>
+      s.days.find((d) => d.date === date) ??
+      dayFigures(
+        [date],
+        pricedBetween(tariff, readingDay, slots, dayBounds(date, tz).startMs, dayBounds(date, tz).endMs, tz),
+        tariff !== null,
+        t,
+        tz,
+      )[0]!;
+    const day = (date: string): DayCost => {
+      const d = figure(date);
+      return { date: d.date, kwh: d.kwh, yen: d.yen, missing: d.missing };
+    };
     let exported: CostView['export'] = null;
     const latest = store.latest();
     const latestRev = latest?.extras.cumulative_reverse_kwh;
@@ -170,8 +179,8 @@ export function createCostViews(deps: CostDeps): CostViews {
             profileDays: PROFILE_DAYS,
           }
         : null,
-      today: day(twoDays[1]!),
-      yesterday: day(twoDays[0]!),
+      today: day(today),
+      yesterday: day(yesterday),
       export: exported,
     };
   };

@@ -112,14 +112,22 @@ export function parseDate(date: string): { year: number; month: number; day: num
   return { year, month, day };
 }
 
-/** Local midnight of `date` and of the next day, as UTC ms. */
+const bounds = new Map<string, { startMs: number; endMs: number }>();
+
+/** Local midnight of `date` and of the next day, as UTC ms (remembered: dashboards ask often). */
 export function dayBounds(date: string, tz: string): { startMs: number; endMs: number } {
+  const key = `${tz} ${date}`;
+  const hit = bounds.get(key);
+  if (hit) return { ...hit };
   const a = parseDate(date);
   const b = parseDate(addDays(date, 1));
-  return {
+  const out = {
     startMs: localWallTimeToUtc(a.year, a.month, a.day, 0, 0, 0, tz),
     endMs: localWallTimeToUtc(b.year, b.month, b.day, 0, 0, 0, tz),
   };
+  if (bounds.size >= 5000) bounds.clear();
+  bounds.set(key, out);
+  return { ...out };
 }
 
 /** Day of the week of a calendar date: 0 = Sunday … 6 = Saturday. */
