@@ -29,7 +29,9 @@ import { decodeInput, formatDecode } from './decode.js';
 import { runExport } from './export.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK, EXIT_USAGE } from './io.js';
+import { periodCostFor } from './period-cost.js';
 import type { CommandHandlers, OptionBag } from './program.js';
+import { runReport } from './report.js';
 import { loggerFor, type RunWiring, runCommand } from './run.js';
 import { runScan } from './scan.js';
 import { runSimulate } from './simulate.js';
@@ -99,6 +101,7 @@ export const createRemoteSink: RemoteSinkFactory = (name, config, logger) => {
         topicPrefix: config.mqttTopicPrefix,
         ...(config.mqttUsername ? { username: config.mqttUsername } : {}),
         ...(config.mqttPassword ? { password: config.mqttPassword } : {}),
+        ...(config.tariff ? { cost: periodCostFor(config, logger) } : {}),
       },
       logger,
     );
@@ -160,6 +163,7 @@ const startHttp: NonNullable<RunWiring['startHttp']> = async ({
     ...(store ? { store } : {}),
     intervalMs,
     timezone: config.timezone,
+    tariff: config.tariff,
     logger: logger.child('http'),
   });
 };
@@ -272,6 +276,22 @@ export const handlers: CommandHandlers = {
       since: typeof opts.since === 'string' ? opts.since : null,
       until: typeof opts.until === 'string' ? opts.until : null,
       format: typeof opts.format === 'string' ? config.format : 'json',
+      out: (text) => io.out(text),
+    });
+    return EXIT_OK;
+  },
+  report: async (opts, io) => {
+    // --month, --period and -f are the report's own; the rest is the usual configuration.
+    const { month, period, format, ...rest } = opts;
+    const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+    const config = loadConfig(rest, { requireCredentials: false });
+    runReport({
+      stateDir: config.stateDir,
+      timezone: config.timezone,
+      tariff: config.tariff,
+      month: str(month),
+      period: str(period),
+      format: str(format),
       out: (text) => io.out(text),
     });
     return EXIT_OK;

@@ -1,6 +1,6 @@
 import { HemsError } from '../errors.js';
 import { csvHeader, type RecordFormat, renderRecord } from '../sinks/format.js';
-import { openStore } from '../store/store.js';
+import { openStore, type Store } from '../store/store.js';
 
 export interface ExportOptions {
   stateDir: string;
@@ -24,6 +24,17 @@ function toMs(v: number | string | Date | null | undefined, name: string): numbe
   return ms;
 }
 
+/** The database of `stateDir`, read-only (beside a running collector); one clear error without one. */
+export function openReadonlyStore(stateDir: string): Store {
+  try {
+    return openStore({ dir: stateDir, readonly: true });
+  } catch (e) {
+    throw new HemsError('STORE_FAILED', `no readable store in ${stateDir} (has the collector run there?)`, {
+      cause: e instanceof Error ? e.message : String(e),
+    });
+  }
+}
+
 /**
  * Prints the stored readings in [since, until), oldest first, in the live outputs' formats:
  * csv (header, then one row per reading), json (one object per line), yaml (one document per
@@ -42,19 +53,7 @@ export async function runExport(opts: ExportOptions): Promise<number> {
       `--format must be csv, json or yaml, got ${JSON.stringify(opts.format)}`,
     );
   }
-  const store = (() => {
-    try {
-      return openStore({ dir: opts.stateDir, readonly: true });
-    } catch (e) {
-      throw new HemsError(
-        'STORE_FAILED',
-        `no readable store in ${opts.stateDir} (has the collector run there?)`,
-        {
-          cause: e instanceof Error ? e.message : String(e),
-        },
-      );
-    }
-  })();
+  const store = openReadonlyStore(opts.stateDir);
   try {
     if (opts.format === 'csv') opts.out(csvHeader());
     let n = 0;

@@ -14,6 +14,7 @@ const handlers: CommandHandlers = {
   scan: async (opts, io) => (await load()).scan(opts, io),
   simulate: async (opts, io) => (await load()).simulate(opts, io),
   export: async (opts, io) => (await load()).export(opts, io),
+  report: async (opts, io) => (await load()).report(opts, io),
 };
 
 // The reader of our stdout went away (`… | head`): stop as if told to, keeping what is stored.

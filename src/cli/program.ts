@@ -14,6 +14,7 @@ export interface CommandHandlers {
   scan(opts: OptionBag, io: CliIo): Promise<number>;
   simulate(opts: OptionBag, io: CliIo): Promise<number>;
   export(opts: OptionBag, io: CliIo): Promise<number>;
+  report(opts: OptionBag, io: CliIo): Promise<number>;
 }
 
 /** Collects a repeatable option's values. */
@@ -78,7 +79,8 @@ export function buildProgram(h: CommandHandlers, io: CliIo, setCode: (code: numb
     .option('--http <host:port>', 'serve health and metrics on HOST:PORT (HEMS_HTTP)')
     .option('--retention-days <days>', 'days of history kept in the database (default 400)')
     .option('--outbox-max <records>', 'records kept per output while it is unreachable (default 100000)')
-    .option('--backfill-days <days>', 'days of 30-minute history fetched after a gap (default 7)');
+    .option('--backfill-days <days>', 'days of 30-minute history fetched after a gap (default 7)')
+    .option('--tariff <file>', 'tariff file (YAML) for costs on the dashboard, metrics, MQTT (TARIFF_FILE)');
   addDongle(program);
   addCommon(program);
   program.action(async (opts: OptionBag) => setCode(await h.run(opts, io)));
@@ -160,6 +162,14 @@ export function buildProgram(h: CommandHandlers, io: CliIo, setCode: (code: numb
     .option('--until <iso>', 'end of the range (ISO 8601, exclusive)')
     .option('-f, --format <format>', 'json, yaml or csv (default json)')
     .action(async (opts: OptionBag) => setCode(await h.export(opts, io)));
+
+  addCommon(wire(program.command('report')))
+    .description('kWh and cost per day and for a billing period, from the local database')
+    .option('--month <YYYY-MM>', 'the billing period named YYYY-MM (the month of its last day)')
+    .option('--period <which>', 'current (default) or previous billing period')
+    .option('-f, --format <format>', 'text (default), json or csv')
+    .option('--tariff <file>', 'tariff file (YAML) to price the kWh (TARIFF_FILE)')
+    .action(async (opts: OptionBag) => setCode(await h.report(opts, io)));
   return program;
 }
 

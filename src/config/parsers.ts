@@ -7,6 +7,8 @@ export class Bad extends Error {
   constructor(
     message: string,
     readonly partial?: unknown,
+    /** Further problems of the same value (a tariff file), one line each after `message`. */
+    readonly more: readonly string[] = [],
   ) {
     super(message);
   }

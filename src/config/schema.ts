@@ -7,7 +7,9 @@
 
 import { OUTPUT_NAMES } from '../sinks/types.js';
 import { DONGLE_MODELS } from '../skstack/api.js';
+import type { Tariff } from '../tariff/types.js';
 import * as p from './parsers.js';
+import { tariffFile } from './tariff-file.js';
 
 export const FORMATS = ['json', 'yaml', 'csv'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -197,6 +199,14 @@ export const FIELDS = {
     default: 7,
     parse: p.int(0, 99, 'a whole number of days'),
   }),
+  /** The electricity contract (tariff YAML file), for costs on the dashboard, metrics, MQTT and `report`. */
+  tariff: field<Tariff | null>({
+    option: 'tariff',
+    flag: '--tariff',
+    env: 'TARIFF_FILE',
+    default: null,
+    parse: tariffFile,
+  }),
 };
 
 type Fields = typeof FIELDS;
@@ -276,8 +286,10 @@ export function resolveConfig(src: ConfigSources, opts: ResolveOptions = {}): Co
       values[key] = f.parse(raw);
     } catch (e) {
       if (!(e instanceof p.Bad)) throw e;
-      const line = `${label}: ${e.message}`;
-      if (!problems.includes(line)) problems.push(line); // -f feeds two fields
+      for (const m of [e.message, ...e.more]) {
+        const line = `${label}: ${m}`;
+        if (!problems.includes(line)) problems.push(line); // -f feeds two fields
+      }
       values[key] = e.partial ?? f.default;
     }
   }

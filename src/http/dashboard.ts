@@ -1,3 +1,5 @@
+import { COST_CARDS_HTML, COST_CSS, COST_PANELS_HTML, COST_SCRIPT } from './dashboard-cost.js';
+
 /**
  * The dashboard: one self-contained page (inline CSS, JS and SVG; no CDN, no build step) that
  * polls /api/latest and /api/halfhours. It only reads. The page script avoids template
@@ -49,7 +51,7 @@ th, td { text-align:left; padding:.3rem .4rem; border-bottom:1px solid var(--lin
 td.n, th.n { text-align:right; }
 td.fail { color:var(--bad); font-weight:600; }
 @media (max-width: 520px) { .big { font-size:1.6rem; } main { padding:0 .6rem .8rem; } }
-</style>
+${COST_CSS}</style>
 </head>
 <body>
 <header>
@@ -74,7 +76,7 @@ td.fail { color:var(--bad); font-weight:600; }
       <div class="row" id="reverse-row" hidden><span data-i18n="export">Sold (export)</span>
         <span><span id="reverse">–</span> kWh</span></div></div>
   </section>
-  <section class="card">
+${COST_CARDS_HTML}  <section class="card">
     <h2 data-i18n="halfhours">Half-hour consumption</h2>
     <div class="legend"><span><i class="sw" style="background:var(--yday)"></i><span data-i18n="yesterday">Yesterday</span>
       <span id="yesterday-date" class="muted"></span></span>
@@ -82,7 +84,7 @@ td.fail { color:var(--bad); font-weight:600; }
       <span id="today-date" class="muted"></span></span></div>
     <div class="chartwrap"><svg id="chart" viewBox="0 0 960 260" role="img" aria-label="half-hour consumption"></svg></div>
   </section>
-  <section class="card">
+${COST_PANELS_HTML}  <section class="card">
     <h2 data-i18n="connection">Connection</h2>
     <div class="row"><span data-i18n="session">Meter session</span><span id="session">–</span></div>
     <div class="row"><span data-i18n="meter">Meter</span><span id="meter" class="muted">–</span></div>
@@ -120,10 +122,13 @@ td.fail { color:var(--bad); font-weight:600; }
   var L = T[lang];
   document.documentElement.lang = lang;
   document.title = L.title;
-  Array.prototype.forEach.call(document.querySelectorAll('[data-i18n]'), function (el) {
-    var k = el.getAttribute('data-i18n');
-    if (L[k]) el.textContent = L[k];
-  });
+  function translate(D) {
+    Array.prototype.forEach.call(document.querySelectorAll('[data-i18n]'), function (el) {
+      var k = el.getAttribute('data-i18n');
+      if (D[k]) el.textContent = D[k];
+    });
+  }
+  translate(L);
 
   var $ = function (id) { return document.getElementById(id); };
   var tz = 'UTC';
@@ -252,10 +257,13 @@ td.fail { color:var(--bad); font-weight:600; }
         var st = $('state'); st.textContent = L.problem; st.className = 'pill bad';
       });
   }
+  // Shared with the cost panels' script (dashboard-cost.ts), which runs after this one.
+  window.hemsPage = { lang: lang, translate: translate, $: $, num: num, text: text, el: el };
   poll();
   setInterval(poll, 5000);
 })();
 </script>
+<script>${COST_SCRIPT}</script>
 </body>
 </html>
 `;

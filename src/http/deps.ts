@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import type { Envelope } from '../reading/record.js';
 import type { SourceStatus } from '../service/types.js';
+import type { Tariff } from '../tariff/types.js';
 
 /** Per-output delivery figures, as the delivery layer reports them. */
 export interface OutputStats {
@@ -23,7 +24,7 @@ export interface HttpDeps {
   store?:
     | {
         latest(): Envelope | null;
-        query(opts: { since?: number; until?: number }): Envelope[];
+        query(opts: { since?: number; until?: number; limit?: number }): Envelope[];
       }
     | undefined;
   /** Expected time between readings; a reading older than two intervals is stale. */
@@ -32,4 +33,6 @@ export interface HttpDeps {
   timezone: string;
   logger: Logger;
   now?: () => number;
+  /** The electricity contract, when `--tariff` is given: costs on the dashboard and in /metrics. */
+  tariff?: Tariff | null;
 }

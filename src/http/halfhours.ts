@@ -5,10 +5,12 @@
  */
 
 import type { Envelope } from '../reading/record.js';
-import { localWallTimeToUtc, utcToWallTime } from '../time/zone.js';
+import { dayBounds, utcToWallTime } from '../time/zone.js';
+
+// Calendar-date helpers live with the time zones; re-exported for the http room's callers.
+export { addDays, dayBounds, localDateOf, parseDate } from '../time/zone.js';
 
 const HALF_HOUR_MS = 30 * 60 * 1000;
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export interface HalfHourSlot {
   /** 0 = the half hour starting at local midnight. */
@@ -33,43 +35,6 @@ export interface HalfHourDay {
 }
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
-
-/** The local calendar date (`YYYY-MM-DD`) of `ms` in `tz`. */
-export function localDateOf(ms: number, tz: string): string {
-  const w = utcToWallTime(ms, tz);
-  return `${w.year}-${pad2(w.month)}-${pad2(w.day)}`;
-}
-
-/** `date` moved by `days` calendar days. */
-export function addDays(date: string, days: number): string {
-  const { year, month, day } = parseDate(date);
-  const d = new Date(Date.UTC(year, month - 1, day + days));
-  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
-}
-
-/** Parses `YYYY-MM-DD`; throws RangeError for anything else (including 2024-02-30). */
-export function parseDate(date: string): { year: number; month: number; day: number } {
-  const m = DATE_RE.exec(date);
-  if (!m) throw new RangeError(`not a date: ${date}`);
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const d = new Date(Date.UTC(year, month - 1, day));
-  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) {
-    throw new RangeError(`not a date: ${date}`);
-  }
-  return { year, month, day };
-}
-
-/** Local midnight of `date` and of the next day, as UTC ms. */
-export function dayBounds(date: string, tz: string): { startMs: number; endMs: number } {
-  const a = parseDate(date);
-  const b = parseDate(addDays(date, 1));
-  return {
-    startMs: localWallTimeToUtc(a.year, a.month, a.day, 0, 0, 0, tz),
-    endMs: localWallTimeToUtc(b.year, b.month, b.day, 0, 0, 0, tz),
-  };
-}
 
 /** Slot end (UTC ms) → kWh, from readings oldest first (a later reading of a slot wins). */
 export function slotsOf(envs: Iterable<Envelope>, into = new Map<number, number>()): Map<number, number> {

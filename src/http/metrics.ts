@@ -9,6 +9,8 @@ export interface MetricsInput {
   status(): SourceStatus;
   latest(): Envelope | null;
   outputs(): Record<string, OutputStats>;
+  /** The current billing period so far (kWh; yen when a tariff is set). */
+  period?(): { label: string; kwh: number; yen: number | null } | null;
 }
 
 export interface Metrics {
@@ -183,6 +185,34 @@ export function createMetrics(input: MetricsInput): Metrics {
       }
     },
   });
+
+  const periodGauge = (
+    name: string,
+    help: string,
+    pick: (p: { kwh: number; yen: number | null }) => number | null,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['period'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const p = input.period?.() ?? null;
+        const v = p ? pick(p) : null;
+        if (p && v !== null) this.set({ period: p.label }, v);
+      },
+    });
+  periodGauge(
+    'hems_energy_period_kwh',
+    'Energy used in the current billing period so far (kWh).',
+    (p) => p.kwh,
+  );
+  periodGauge(
+    'hems_cost_period_yen',
+    'Bill of the current billing period so far, by the tariff file (JPY).',
+    (p) => p.yen,
+  );
 
   return { registry, contentType: registry.contentType, render: () => registry.metrics() };
 }

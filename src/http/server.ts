@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { isIP } from 'node:net';
 import { describeError, HemsError } from '../errors.js';
 import type { Envelope } from '../reading/record.js';
+import { createCostViews } from './cost.js';
 import { DASHBOARD_HTML } from './dashboard.js';
 import type { HttpDeps } from './deps.js';
 import { dayBounds, halfHourDay, localDateOf, parseDate, slotsOf } from './halfhours.js';
@@ -70,7 +71,13 @@ export async function startHttpServer(listen: string, deps: HttpDeps): Promise<H
     return Date.parse(pushed.reading.timestamp) >= Date.parse(stored.reading.timestamp) ? pushed : stored;
   };
   const outputs = () => deps.delivery?.stats() ?? {};
-  const metrics = createMetrics({ status: () => deps.source.status(), latest, outputs });
+  const costs = createCostViews({ store: deps.store, tariff: deps.tariff, timezone: deps.timezone, now });
+  const metrics = createMetrics({
+    status: () => deps.source.status(),
+    latest,
+    outputs,
+    period: () => costs.period(),
+  });
 
   const halfHours = (date: string) => {
     const slots = new Map<number, number>();
@@ -120,6 +127,12 @@ export async function startHttpServer(listen: string, deps: HttpDeps): Promise<H
         }
         return json(200, halfHours(date));
       }
+      case '/api/cost':
+        return json(200, costs.cost());
+      case '/api/month':
+        return json(200, costs.month());
+      case '/api/power6h':
+        return json(200, costs.power6h());
       default:
         log.debug(() => `404 ${req.method} ${url.pathname}`);
         return json(404, { error: 'not found' });

@@ -7,6 +7,7 @@
  *   <prefix>/status            `online` / `offline`, retained (the last will is `offline`)
  *   <prefix>/<meter>/reading   every current reading, QoS 1, retained so HA and new
  *                              subscribers see the latest value at once
+ *   <prefix>/<meter>/cost      with a tariff: the billing period so far (JPY, kWh), retained
  *   <prefix>/<meter>/backfill  backfilled slots, QoS 1, not retained; HA does not listen here, so
  *                              late history never moves the "current" sensors backwards
  *   homeassistant/sensor/hems_<meter>/<object_id>/config   retained discovery configs
@@ -30,6 +31,18 @@ export interface TopicOptions {
 
 export interface DiscoveryOptions extends TopicOptions {
   origin: Origin;
+  /** A tariff is set: offer the "cost this period" sensor (state on `…/cost`). */
+  cost?: boolean;
+}
+
+/** The current billing period's figures, published retained on `<prefix>/<meter>/cost`. */
+export interface PeriodCost {
+  /** `YYYY-MM`, the billing period's name. */
+  label: string;
+  /** Local midnight starting the period (UTC ms): the sensor's last_reset. */
+  startMs: number;
+  kwh: number;
+  yen: number | null;
 }
 
 export interface MqttMessage {
@@ -68,6 +81,20 @@ export function readingTopic(prefix: string, meter: string | null): string {
 
 export function backfillTopic(prefix: string, meter: string | null): string {
   return `${prefix}/${meterKey(meter)}/backfill`;
+}
+
+export function costTopic(prefix: string, meter: string | null): string {
+  return `${prefix}/${meterKey(meter)}/cost`;
+}
+
+/** The retained `…/cost` payload: the bill so far (JPY), its kWh, the period and its start. */
+export function renderCostPayload(c: PeriodCost): string {
+  return JSON.stringify({
+    cost_period_yen: c.yen,
+    energy_period_kwh: c.kwh,
+    period: c.label,
+    period_start: new Date(c.startMs).toISOString(),
+  });
 }
 
 /** Where an envelope goes: backfilled slots to `…/backfill`, the rest to `…/reading` (retained). */
@@ -127,6 +154,8 @@ interface SensorSpec {
   deviceClass: string;
   stateClass: string;
   lastResetKey?: string;
+  /** State on `…/cost` instead of `…/reading`. */
+  onCostTopic?: boolean;
 }
 
 const POWER: SensorSpec = {
@@ -182,10 +211,26 @@ const LAST_30MIN: SensorSpec = {
   lastResetKey: 'recent_30min_timestamp',
 };
 
-function sensorsFor(env: Envelope): SensorSpec[] {
+/**
+ * The bill of the current billing period so far. HA allows only state_class `total` for
+ * `monetary`; the value starts again each period, so last_reset is the period's start.
+ */
+const COST_PERIOD: SensorSpec = {
+  objectId: 'cost_period',
+  name: 'Cost this period',
+  key: 'cost_period_yen',
+  unit: 'JPY',
+  deviceClass: 'monetary',
+  stateClass: 'total',
+  lastResetKey: 'period_start',
+  onCostTopic: true,
+};
+
+function sensorsFor(env: Envelope, cost: boolean): SensorSpec[] {
   const list = [POWER, CURRENT_R, CURRENT_T, ENERGY];
   if (env.extras.cumulative_reverse_kwh !== undefined) list.push(ENERGY_REVERSE);
   list.push(LAST_30MIN);
+  if (cost) list.push(COST_PERIOD);
   return list;
 }
 
@@ -202,7 +247,8 @@ function deviceOf(meter: string, env: Envelope): Record<string, unknown> {
 
 /**
  * Retained discovery configs for the meter of `env`: power, currents R/T, energy, reverse
- * energy (when the meter has it) and the last 30-minute consumption. None when the meter
+ * energy (when the meter has it), the last 30-minute consumption and, with a tariff, the cost
+ * of the billing period. None when the meter
  * address is unknown (unique_ids must come from the MAC).
  */
 export function discoveryMessages(env: Envelope, opts: DiscoveryOptions): MqttMessage[] {
@@ -210,7 +256,7 @@ export function discoveryMessages(env: Envelope, opts: DiscoveryOptions): MqttMe
   const node = nodeIdOf(env.meter);
   const device = deviceOf(env.meter, env);
   const origin = { name: opts.origin.name, sw: opts.origin.sw, url: opts.origin.url };
-  return sensorsFor(env).map((s) => {
+  return sensorsFor(env, opts.cost ?? false).map((s) => {
     const config: Record<string, unknown> = {
       availability_topic: statusTopic(opts.prefix),
       device,
@@ -220,7 +266,7 @@ export function discoveryMessages(env: Envelope, opts: DiscoveryOptions): MqttMe
       payload_available: ONLINE,
       payload_not_available: OFFLINE,
       state_class: s.stateClass,
-      state_topic: readingTopic(opts.prefix, env.meter),
+      state_topic: (s.onCostTopic ? costTopic : readingTopic)(opts.prefix, env.meter),
       unique_id: `${node}_${s.objectId}`,
       unit_of_measurement: s.unit,
       value_template: `{{ value_json.${s.key} }}`,

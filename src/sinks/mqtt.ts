@@ -11,6 +11,7 @@ import { HemsError } from '../errors.js';
 import { type Logger, registerSecret } from '../log.js';
 import type { Envelope } from '../reading/record.js';
 import {
+  costTopic,
   DEFAULT_DISCOVERY_PREFIX,
   DEFAULT_TOPIC_PREFIX,
   discoveryMessages,
@@ -20,7 +21,9 @@ import {
   OFFLINE,
   ONLINE,
   type Origin,
+  type PeriodCost,
   readingMessageTarget,
+  renderCostPayload,
   renderMqttPayload,
   staleConfigClears,
   statusTopic,
@@ -48,6 +51,8 @@ export interface MqttOptions {
   reconnectPeriodMs?: number;
   /** Discovery `origin`; defaults to this package's name, version and home page. */
   origin?: Partial<Origin>;
+  /** With a tariff: the billing period so far, published on `…/cost` after live readings. */
+  cost?: () => PeriodCost | null;
 }
 
 export interface MqttSink extends Sink {
@@ -145,6 +150,8 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
   let lastErrorLogged = '';
   /** Discovery configs last built per meter key (republished on connect and HA birth). */
   const discovery = new Map<string, MqttMessage[]>();
+  /** The `…/cost` payload last published per meter key (sent again only when it changes). */
+  const costSent = new Map<string, string>();
 
   const publishAcked = (c: MqttClient, msg: MqttMessage): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -255,7 +262,7 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
 
   const ensureDiscovery = async (c: MqttClient, env: Envelope): Promise<void> => {
     if (!discoveryOn) return;
-    const next = discoveryMessages(env, { prefix, discoveryPrefix, origin });
+    const next = discoveryMessages(env, { prefix, discoveryPrefix, origin, cost: opts.cost !== undefined });
     if (next.length === 0) return;
     const key = meterKey(env.meter);
     const prev = discovery.get(key) ?? [];
@@ -263,6 +270,20 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
     if (same) return;
     await publishAll(c, [...staleConfigClears(prev, next), ...next]);
     discovery.set(key, next);
+  };
+
+  // Not part of the delivery: a failure here must not send the reading again.
+  const publishCost = (c: MqttClient, env: Envelope): void => {
+    const figures = opts.cost?.();
+    if (!figures) return;
+    const key = meterKey(env.meter);
+    const payload = renderCostPayload(figures);
+    if (costSent.get(key) === payload) return;
+    costSent.set(key, payload);
+    publishAcked(c, { topic: costTopic(prefix, env.meter), payload, retain: true }).catch((e: unknown) => {
+      costSent.delete(key);
+      log.debug(() => `publishing the period cost failed: ${(e as Error).message}`);
+    });
   };
 
   return {
@@ -281,6 +302,7 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
       await ensureDiscovery(c, env);
       const target = readingMessageTarget(prefix, env);
       await publishAcked(c, { ...target, payload: renderMqttPayload(env) });
+      if (!env.backfill && opts.cost) publishCost(c, env);
     },
     async stop() {
       stopped = true;

@@ -79,3 +79,59 @@ export function isValidTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+// Calendar dates (`YYYY-MM-DD`) of the meter's wall clock.
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** The local calendar date (`YYYY-MM-DD`) of `ms` in `tz`. */
+export function localDateOf(ms: number, tz: string): string {
+  const w = utcToWallTime(ms, tz);
+  return `${w.year}-${pad2(w.month)}-${pad2(w.day)}`;
+}
+
+/** `date` moved by `days` calendar days. */
+export function addDays(date: string, days: number): string {
+  const { year, month, day } = parseDate(date);
+  const d = new Date(Date.UTC(year, month - 1, day + days));
+  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+}
+
+/** Parses `YYYY-MM-DD`; throws RangeError for anything else (including 2024-02-30). */
+export function parseDate(date: string): { year: number; month: number; day: number } {
+  const m = DATE_RE.exec(date);
+  if (!m) throw new RangeError(`not a date: ${date}`);
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const d = new Date(Date.UTC(year, month - 1, day));
+  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) {
+    throw new RangeError(`not a date: ${date}`);
+  }
+  return { year, month, day };
+}
+
+const bounds = new Map<string, { startMs: number; endMs: number }>();
+
+/** Local midnight of `date` and of the next day, as UTC ms (remembered: dashboards ask often). */
+export function dayBounds(date: string, tz: string): { startMs: number; endMs: number } {
+  const key = `${tz} ${date}`;
+  const hit = bounds.get(key);
+  if (hit) return { ...hit };
+  const a = parseDate(date);
+  const b = parseDate(addDays(date, 1));
+  const out = {
+    startMs: localWallTimeToUtc(a.year, a.month, a.day, 0, 0, 0, tz),
+    endMs: localWallTimeToUtc(b.year, b.month, b.day, 0, 0, 0, tz),
+  };
+  if (bounds.size >= 5000) bounds.clear();
+  bounds.set(key, out);
+  return { ...out };
+}
+
+/** Day of the week of a calendar date: 0 = Sunday … 6 = Saturday. */
+export function weekdayOf(date: string): number {
+  const { year, month, day } = parseDate(date);
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+}

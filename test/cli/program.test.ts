@@ -20,6 +20,7 @@ function harness(over: Partial<CommandHandlers> = {}) {
     scan: record('scan'),
     simulate: record('simulate'),
     export: record('export'),
+    report: record('report'),
     ...over,
   };
   return { io, h, out, err, calls, cli: (...argv: string[]) => runCli(argv, h, io) };
@@ -142,11 +143,15 @@ describe('command line', () => {
     await t.cli('scan', '--port', 'sim');
     await t.cli('simulate', '--listen', '127.0.0.1:3610');
     await t.cli('export', '--since', '2024-01-01', '--format', 'csv');
+    await t.cli('report', '--month', '2026-05', '-f', 'json', '--tariff', 't.yaml');
+    await t.cli('report', '--period', 'previous');
     expect(t.calls).toEqual([
       ['decode', '1081000102880105FF017201E7', {}],
       ['scan', { port: 'sim' }],
       ['simulate', { listen: '127.0.0.1:3610' }],
       ['export', { since: '2024-01-01', format: 'csv' }],
+      ['report', { month: '2026-05', format: 'json', tariff: 't.yaml' }],
+      ['report', { period: 'previous' }],
     ]);
   });
 

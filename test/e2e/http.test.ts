@@ -4,8 +4,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.js';
 import { type CliRun, ROOT, startCli, tempDir } from '../support/cli.js';
 import { CREDS, freePort, liveReadings, type Rec, type Sim, startSim, waitFor } from './harness.js';
 
@@ -90,10 +90,7 @@ describe('--http with --port sim (default backfill)', () => {
       'the backfill of today',
       30_000,
     );
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
       const external: string[] = [];

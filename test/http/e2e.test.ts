@@ -5,7 +5,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { SessionTimeouts } from '../../src/broute/options.js';
 import { Emulator } from '../../src/emulator/index.js';
@@ -18,6 +18,7 @@ import { createDelivery, type Delivery } from '../../src/sinks/delivery.js';
 import type { Sink } from '../../src/sinks/types.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { recordingSession } from '../broute/fake-client.js';
+import { japanesePhone, launchChromium, OVERFLOW_JS } from '../support/browser.js';
 
 type MeterSession = ReturnType<typeof recordingSession>;
 
@@ -114,10 +115,7 @@ describe('dashboard and endpoints against the emulator', () => {
       server.onReading(last);
     }
     expect(await outputs.flush(5_000)).toBe(true);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -196,19 +194,13 @@ describe('dashboard and endpoints against the emulator', () => {
   });
 
   it('speaks Japanese to a Japanese browser and fits a phone screen', async () => {
-    const ctx = await browser.newContext({
-      locale: 'ja-JP',
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-    });
+    const ctx = await japanesePhone(browser);
     const page = await ctx.newPage();
     await page.goto(`${server.url}/`);
     await page.waitForSelector('#chart[data-ready]');
     expect(await page.textContent('h1')).toBe('電力モニター');
     expect(await page.getAttribute('html', 'lang')).toBe('ja');
-    const overflow = await page.evaluate<number>(
-      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-    );
+    const overflow = await page.evaluate<number>(OVERFLOW_JS);
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-phone-ja.png'), fullPage: true });
     await ctx.close();

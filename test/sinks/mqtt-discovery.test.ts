@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../src/reading/record.js';
 import {
   backfillTopic,
+  costTopic,
   discoveryMessages,
   meterKey,
   mqttPayloadOf,
   nodeIdOf,
   readingMessageTarget,
   readingTopic,
+  renderCostPayload,
   renderMqttPayload,
   stableStringify,
   staleConfigClears,
@@ -211,5 +213,30 @@ describe('discoveryMessages', () => {
       },
     ]);
     expect(staleConfigClears(without, withRev)).toEqual([]);
+  });
+});
+
+describe('the cost sensor (with a tariff)', () => {
+  it('is offered only with cost: monetary, JPY, state on …/cost, last_reset = period start', () => {
+    expect(discoveryMessages(envelope(), OPTS).some((m) => m.topic.includes('cost_period'))).toBe(false);
+    const msgs = discoveryMessages(envelope(), { ...OPTS, cost: true });
+    const cost = msgs.find(
+      (m) => m.topic === 'homeassistant/sensor/hems_001d129012345678/cost_period/config',
+    );
+    expect(JSON.parse(cost!.payload)).toMatchObject({
+      device_class: 'monetary',
+      unit_of_measurement: 'JPY',
+      state_class: 'total',
+      state_topic: 'hems/001d129012345678/cost',
+      unique_id: 'hems_001d129012345678_cost_period',
+      value_template: '{{ value_json.cost_period_yen }}',
+      last_reset_value_template: '{{ value_json.period_start }}',
+    });
+    expect(costTopic('hems', MAC)).toBe('hems/001d129012345678/cost');
+    expect(
+      renderCostPayload({ label: '2026-05', startMs: Date.UTC(2026, 3, 30, 15), kwh: 123.4, yen: 4567 }),
+    ).toBe(
+      '{"cost_period_yen":4567,"energy_period_kwh":123.4,"period":"2026-05","period_start":"2026-04-30T15:00:00.000Z"}',
+    );
   });
 });

@@ -162,6 +162,31 @@ describe('MQTT sink against Mosquitto', () => {
     await s.stop();
   });
 
+  it('publishes the period cost retained after live readings, only when it changes, not for backfill', async () => {
+    let yen = 1000;
+    const calls: number[] = [];
+    const s = sink({
+      topicPrefix: 'costs',
+      cost: () => {
+        calls.push(yen);
+        return { label: '2026-05', startMs: Date.UTC(2026, 3, 30, 15), kwh: 10, yen };
+      },
+    });
+    const obs = await observe(['costs/+/cost']);
+    await s.deliver(envelope('k1', 1));
+    const first = await obs.next((m) => m.topic === 'costs/001d129012345678/cost');
+    expect(first.retain).toBe(true);
+    expect(JSON.parse(first.payload)).toMatchObject({ cost_period_yen: 1000, period: '2026-05' });
+    await s.deliver(envelope('k2', 1)); // same figures: nothing new
+    await s.deliver(envelope('k3', 1, { backfill: true })); // backfill: not even asked
+    expect(calls).toEqual([1000, 1000]);
+    yen = 1010;
+    await s.deliver(envelope('k4', 1));
+    await obs.next((m) => JSON.parse(m.payload).cost_period_yen === 1010);
+    expect(obs.messages.filter((m) => m.topic === 'costs/001d129012345678/cost')).toHaveLength(2);
+    await s.stop();
+  });
+
   it('says offline (retained) on a clean stop', async () => {
     const s = sink({ topicPrefix: 'clean' });
     await s.start();

@@ -1,0 +1,17 @@
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+
+/** Debian's headless Chromium (playwright cannot download browsers here). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+/** A Japanese phone: 390 × 844, touch, ja-JP. */
+export function japanesePhone(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({ locale: 'ja-JP', viewport: { width: 390, height: 844 }, isMobile: true });
+}
+
+/** How far the page is wider than the screen (≤ 0: it fits). */
+export const OVERFLOW_JS = 'document.documentElement.scrollWidth - document.documentElement.clientWidth';
