@@ -1,7 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Envelope } from '../reading/record.js';
 import type { SourceCounters, SourceStatus } from '../service/types.js';
-import type { OutputStats } from './deps.js';
+import type { OutputStats, StoreHealth } from './deps.js';
 import { isFailing } from './latest.js';
 
 /** What a scrape reads; everything is collected at scrape time, nothing is pushed. */
@@ -9,6 +9,8 @@ export interface MetricsInput {
   status(): SourceStatus;
   latest(): Envelope | null;
   outputs(): Record<string, OutputStats>;
+  /** The local database's state; absent or null without one (then hems_store_up has no sample). */
+  store?(): StoreHealth | null;
 }
 
 export interface Metrics {
@@ -182,6 +184,22 @@ export function createMetrics(input: MetricsInput): Metrics {
     'Readings dropped by the outbox cap, per output.',
     (s) => s.dropped,
   );
+  perOutput(
+    'counter',
+    'hems_outbox_dead_letters_total',
+    'Outbox rows set aside because their stored reading could not be decoded, per output.',
+    (s) => s.deadLetters ?? 0,
+  );
+  new Gauge({
+    name: 'hems_store_up',
+    help: '1 while the local database can be written; 0 while readings are only held in memory.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const s = input.store?.() ?? null;
+      if (s) this.set(s.up ? 1 : 0);
+    },
+  });
   new Gauge({
     name: 'hems_output_failing',
     help: '1 while an output is failing (last attempt failed and readings are waiting).',

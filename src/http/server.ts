@@ -70,7 +70,8 @@ export async function startHttpServer(listen: string, deps: HttpDeps): Promise<H
     return Date.parse(pushed.reading.timestamp) >= Date.parse(stored.reading.timestamp) ? pushed : stored;
   };
   const outputs = () => deps.delivery?.stats() ?? {};
-  const metrics = createMetrics({ status: () => deps.source.status(), latest, outputs });
+  const storeHealth = () => deps.store?.status?.() ?? null;
+  const metrics = createMetrics({ status: () => deps.source.status(), latest, outputs, store: storeHealth });
 
   const halfHours = (date: string) => {
     const slots = new Map<number, number>();
@@ -96,7 +97,7 @@ export async function startHttpServer(listen: string, deps: HttpDeps): Promise<H
       case '/metrics':
         return { code: 200, type: metrics.contentType, body: await metrics.render() };
       case '/healthz': {
-        const h = healthOf(deps.source.status(), now(), deps.intervalMs);
+        const h = healthOf(deps.source.status(), now(), deps.intervalMs, storeHealth());
         return json(h.code, h.body);
       }
       case '/api/latest':
@@ -109,6 +110,7 @@ export async function startHttpServer(listen: string, deps: HttpDeps): Promise<H
             nowMs: now(),
             intervalMs: deps.intervalMs,
             timezone: deps.timezone,
+            store: storeHealth(),
           }),
         );
       case '/api/halfhours': {
