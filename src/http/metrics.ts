@@ -9,7 +9,7 @@ export interface MetricsInput {
   status(): SourceStatus;
   latest(): Envelope | null;
   outputs(): Record<string, OutputStats>;
-  /** The local database's state; absent or null without one (then hems_store_up has no sample). */
+  /** The local database's state; without it there is no hems_store_up series. */
   store?(): StoreHealth | null;
 }
 
@@ -190,16 +190,17 @@ export function createMetrics(input: MetricsInput): Metrics {
     'Outbox rows set aside because their stored reading could not be decoded, per output.',
     (s) => s.deadLetters ?? 0,
   );
-  new Gauge({
-    name: 'hems_store_up',
-    help: '1 while the local database can be written; 0 while readings are only held in memory.',
-    registers: [registry],
-    collect() {
-      this.reset();
-      const s = input.store?.() ?? null;
-      if (s) this.set(s.up ? 1 : 0);
-    },
-  });
+  const store = input.store;
+  if (store) {
+    new Gauge({
+      name: 'hems_store_up',
+      help: '1 while the local database can be written; 0 while readings are only held in memory.',
+      registers: [registry],
+      collect() {
+        this.set(store()?.up === false ? 0 : 1);
+      },
+    });
+  }
   new Gauge({
     name: 'hems_output_failing',
     help: '1 while an output is failing (last attempt failed and readings are waiting).',

@@ -71,7 +71,12 @@ export async function startHttpServer(listen: string, deps: HttpDeps): Promise<H
   };
   const outputs = () => deps.delivery?.stats() ?? {};
   const storeHealth = () => deps.store?.status?.() ?? null;
-  const metrics = createMetrics({ status: () => deps.source.status(), latest, outputs, store: storeHealth });
+  const metrics = createMetrics({
+    status: () => deps.source.status(),
+    latest,
+    outputs,
+    ...(deps.store?.status ? { store: storeHealth } : {}),
+  });
 
   const halfHours = (date: string) => {
     const slots = new Map<number, number>();
