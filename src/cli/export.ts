@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeError, HemsError, isHemsError } from '../errors.js';
+import { HemsError, isHemsError } from '../errors.js';
 import { csvHeader, type RecordFormat, renderRecord } from '../sinks/format.js';
+import { causeOf } from '../store/diagnose.js';
 import { isCorruption, openStore, STORE_FILE } from '../store/store.js';
 
 export interface ExportOptions {
@@ -39,7 +40,7 @@ function toMs(v: number | string | Date | null | undefined, name: string): numbe
 /** One clear line for a store that cannot be read: missing, damaged, or otherwise. */
 function unreadable(stateDir: string, e: unknown): HemsError {
   const path = join(stateDir, STORE_FILE);
-  const cause = describeError(e).replace(/^store [a-z ]+ failed: /, '');
+  const cause = causeOf(e);
   if (!existsSync(path)) {
     return new HemsError('STORE_FAILED', `no store in ${stateDir} (has the collector run there?)`, { path });
   }

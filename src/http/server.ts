@@ -83,7 +83,12 @@ export async function startHttpServer(listen: string, deps: HttpDeps): Promise<H
     if (deps.store) {
       const { startMs, endMs } = dayBounds(date, deps.timezone);
       // Readings of the next day can still carry this day's last slot (and late backfills).
-      slotsOf(deps.store.query({ since: startMs, until: endMs + DAY_MS }), slots);
+      try {
+        slotsOf(deps.store.query({ since: startMs, until: endMs + DAY_MS }), slots);
+      } catch (e) {
+        // An unavailable store is reported by /healthz; the bars come from memory meanwhile.
+        log.debug(() => `store query failed: ${describeError(e)}`);
+      }
     }
     for (const [end, kwh] of memory) if (!slots.has(end)) slots.set(end, kwh);
     return halfHourDay(date, deps.timezone, slots);

@@ -25,8 +25,8 @@ function errnoOf(e: unknown): string | undefined {
   return typeof code === 'string' && !code.startsWith('SQLITE_') ? code : undefined;
 }
 
-/** The cause without our "store open failed:" prefix or error code suffix. */
-function causeOf(e: unknown): string {
+/** The cause of a store error without our "store open failed:" prefix or error code suffix. */
+export function causeOf(e: unknown): string {
   const text = isHemsError(e) ? e.message : describeError(e);
   return text.replace(/^store [a-z ]+ failed: /, '');
 }

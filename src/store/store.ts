@@ -371,6 +371,7 @@ export function openStore(opts: StoreOptions): Store {
         // Undecodable: set aside as a dead letter so the rest of this outbox still flows.
         const n = guard('set aside', () => setAside(output, r, d.why));
         depths.set(output, Math.max(0, (depths.get(output) ?? 0) - n));
+        warnedBad.add(r.readingId); // said here; history reads skip it without a second line
         logger.error(
           `outbox for ${output}: stored reading ${r.readingId} cannot be decoded (${d.why}); set it aside as a dead letter and delivering the rest`,
           { output, seq: r.seq, reading: r.readingId, deadLetters: store.deadLetters(output) },
