@@ -11,28 +11,15 @@ import Database from 'better-sqlite3';
 import { chromium } from 'playwright-core';
 import { describe, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
-import { type CliRun, runCliOnce, startCli, tempDir } from '../support/cli.js';
+import { runCliOnce, startCli, tempDir } from '../support/cli.js';
 import { freePort, startHookServer } from '../support/http-server.js';
-import { jsonLines, liveArgs, waitFor } from './harness.js';
+import { jsonLines, liveArgs, stderrLines, stdoutLines, waitFor } from './harness.js';
 
 /** Stored readings as JSON lines, and what export said. */
 async function exported(stateDir: string): Promise<{ code: number | null; lines: string[]; stderr: string }> {
   const r = await runCliOnce(['export', '--state-dir', stateDir]);
   return { code: r.code, lines: r.stdout.split('\n').filter((l) => l !== ''), stderr: r.stderr };
 }
-
-const stdoutLines = (run: CliRun): string[] =>
-  run
-    .stdout()
-    .split('\n')
-    .slice(0, -1)
-    .filter((l) => l !== '');
-
-const stderrLines = (run: CliRun, re: RegExp): string[] =>
-  run
-    .stderr()
-    .split('\n')
-    .filter((l) => re.test(l));
 
 const sorted = (xs: string[]): string[] => [...xs].sort();
 

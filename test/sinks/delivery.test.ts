@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { HemsError } from '../../src/errors.js';
-import type { Logger } from '../../src/log.js';
 import type { Envelope } from '../../src/reading/record.js';
 import { backoffDelay } from '../../src/sinks/backoff.js';
 import { createDelivery, type Delivery } from '../../src/sinks/delivery.js';
@@ -14,6 +13,7 @@ import { type LiveStore, openLiveStore } from '../../src/store/live.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { envelope } from '../store/envelopes.js';
 import { freePort, type HookServer, startHookServer } from '../support/http-server.js';
+import { captureLogger } from '../support/logger.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -43,20 +43,6 @@ async function hook(port = 0): Promise<HookServer> {
   const s = await startHookServer(port);
   cleanups.push(() => s.close());
   return s;
-}
-
-type Line = { level: string; msg: string };
-function recordingLogger(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  const l = {
-    lines,
-    debug: (msg: string | (() => string)) => lines.push({ level: 'debug', msg: String(msg) }),
-    info: (msg: string) => lines.push({ level: 'info', msg }),
-    warn: (msg: string) => lines.push({ level: 'warn', msg }),
-    error: (msg: string) => lines.push({ level: 'error', msg }),
-    child: () => l,
-  };
-  return l;
 }
 
 /** A local or remote sink in memory, with a switch to make it fail. */
@@ -151,7 +137,7 @@ describe('delivery', () => {
   test('400 is reported once as a configuration error and retried slowly; other outputs go on', async () => {
     const srv = await hook();
     srv.respond(() => ({ status: 400, body: 'bad token' }));
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const local = memorySink('stdout', false);
     const d = delivery({
       store: store(),
@@ -215,7 +201,7 @@ describe('delivery', () => {
     s1.close();
 
     const srv = await hook(port);
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const s2 = store(dir);
     expect(s2.depth('webhook')).toBe(6);
     const d2 = delivery({ store: s2, logger, sinks: [createWebhookSink({ url: srv.url })] });
@@ -229,7 +215,7 @@ describe('delivery', () => {
 
   test('when the store fails, readings are delivered from memory and the store error is logged', async () => {
     const s = store(tmp(), { maxPages: 12 });
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const local = memorySink('stdout', false);
     const remote = memorySink('webhook', true);
     const d = delivery({ store: s, logger, sinks: [local.sink, remote.sink] });

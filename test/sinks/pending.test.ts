@@ -1,24 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { HemsError } from '../../src/errors.js';
-import type { Logger } from '../../src/log.js';
 import type { Envelope } from '../../src/reading/record.js';
 import { createPendingWrites, type PendingWritesOptions } from '../../src/sinks/pending.js';
 import { waitFor } from '../e2e/harness.js';
 import { envelope } from '../store/envelopes.js';
-
-type Line = { level: string; msg: string };
-function recordingLogger(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  const l = {
-    lines,
-    debug: () => {},
-    info: (msg: string) => lines.push({ level: 'info', msg }),
-    warn: (msg: string) => lines.push({ level: 'warn', msg }),
-    error: (msg: string) => lines.push({ level: 'error', msg }),
-    child: () => l,
-  };
-  return l;
-}
+import { captureLogger } from '../support/logger.js';
 
 /** A store that keeps what it is given, in order, and refuses everything while `broken`. */
 function switchableStore() {
@@ -40,7 +26,7 @@ const id = (i: number) => envelope(i).id;
 describe('pending writes', () => {
   test('writes through while the store works; holds in order while it fails; writes all, in order, after', () => {
     const { store, ctl } = switchableStore();
-    const logger = recordingLogger();
+    const logger = captureLogger();
     let stored = 0;
     const p = createPendingWrites({ store, logger, onStored: () => stored++ });
     p.write(envelope(0), ['stdout', 'webhook']);
@@ -90,7 +76,7 @@ describe('pending writes', () => {
   test('bounded: past max the oldest is dropped, loudly, and counted per output still waiting', () => {
     const { store, ctl } = switchableStore();
     ctl.broken = true;
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const p = createPendingWrites({ store, logger, max: 3 });
     for (let i = 0; i < 5; i++) p.write(envelope(i), ['stdout', 'webhook']);
     p.delivered(p.held()[0]!.env, 'stdout');

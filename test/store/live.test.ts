@@ -12,26 +12,12 @@ import {
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { Logger } from '../../src/log.js';
 import { isStoreUnavailable, type LiveStore, openLiveStore } from '../../src/store/live.js';
 import { openStore } from '../../src/store/store.js';
 import { waitFor } from '../e2e/harness.js';
+import { captureLogger } from '../support/logger.js';
 import { tempDir } from '../support/temp.js';
 import { envelope } from './envelopes.js';
-
-type Line = { level: string; msg: string };
-function recordingLogger(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  const l = {
-    lines,
-    debug: () => {},
-    info: (msg: string) => lines.push({ level: 'info', msg }),
-    warn: (msg: string) => lines.push({ level: 'warn', msg }),
-    error: (msg: string) => lines.push({ level: 'error', msg }),
-    child: () => l,
-  };
-  return l;
-}
 
 const opened: LiveStore[] = [];
 afterEach(() => {
@@ -60,7 +46,7 @@ describe('live store', () => {
     const blocker = join(base, 'blocker');
     writeFileSync(blocker, 'not a directory');
     const dir = join(blocker, 'state');
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const s = live({ dir, logger });
     expect(s.status()).toEqual({
       up: false,
@@ -94,7 +80,7 @@ describe('live store', () => {
     raw.exec('CREATE TABLE filler (b BLOB)');
     raw.prepare('INSERT INTO filler VALUES (?)').run(Buffer.alloc(200_000));
     const pages = raw.pragma('page_count', { simple: true }) as number;
-    const logger = recordingLogger();
+    const logger = captureLogger();
     // SQLite's own SQLITE_FULL: the connection may not grow the file past this many pages.
     const s = live({ dir, logger, maxPages: pages + 2 });
     let i = 0;
@@ -115,7 +101,7 @@ describe('live store', () => {
 
   test('the database deleted while running is noticed before the next write, once, and recreated', () => {
     const dir = tempDir();
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const s = live({ dir, logger });
     s.insert(envelope(0), []);
     s.insert(envelope(1), ['webhook']);
@@ -145,7 +131,7 @@ describe('live store', () => {
 
   test('the periodic check notices a deleted file without any write', async () => {
     const dir = tempDir();
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const s = live({ dir, logger, checkEveryMs: 20 });
     s.insert(envelope(0), ['webhook']);
     unlinkSync(join(dir, 'hems.db'));
@@ -160,7 +146,7 @@ describe('live store', () => {
     const seed = openStore({ dir });
     for (let i = 0; i < 20; i++) seed.insert(envelope(i), ['webhook']);
     seed.close();
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const s = live({ dir, logger });
     const path = join(dir, 'hems.db');
     const fd = openSync(path, 'r+');

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { isHemsError } from '../../src/errors.js';
-import type { Logger } from '../../src/log.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { captureLogger } from '../support/logger.js';
 import { BASE_MS, envelope } from './envelopes.js';
 
 const dirs: string[] = [];
@@ -24,19 +24,6 @@ afterEach(() => {
   for (const s of stores.splice(0)) s.close();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-function recordingLogger(): Logger & { lines: { level: string; msg: string }[] } {
-  const lines: { level: string; msg: string }[] = [];
-  const l = {
-    lines,
-    debug: () => {},
-    info: (msg: string) => lines.push({ level: 'info', msg }),
-    warn: (msg: string) => lines.push({ level: 'warn', msg }),
-    error: (msg: string) => lines.push({ level: 'error', msg }),
-    child: () => l,
-  };
-  return l;
-}
 
 describe('store', () => {
   test('creates <dir>/hems.db in WAL mode with synchronous FULL', () => {
@@ -105,7 +92,7 @@ describe('store', () => {
 
   test('a full outbox drops its oldest rows, logs loudly and keeps a persisted counter', () => {
     const dir = tmp();
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const s = openStore({ dir, outboxMax: 3, logger });
     for (let i = 0; i < 5; i++) s.insert(envelope(i), ['webhook', 'gcloud']);
     s.ack('gcloud', s.peek('gcloud', 10)[2]!.seq);
@@ -195,7 +182,7 @@ describe('store', () => {
     const garbage = Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919) % 251));
     writeFileSync(join(dir, 'hems.db'), garbage);
     writeFileSync(join(dir, 'hems.db-wal'), 'stale wal');
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const s = open({ dir, logger, now: () => Date.UTC(2026, 4, 20, 3, 4, 5) });
     expect(s.insert(envelope(1), ['webhook'])).toBe(true);
     expect(readFileSync(join(dir, 'hems.db.corrupt-20260520T030405Z'))).toEqual(garbage);
@@ -234,7 +221,7 @@ describe('store', () => {
     for (let i = 100; i < bytes.length; i++) bytes[i] = (i * 31) % 256;
     writeFileSync(path, bytes);
     writeFileSync(`${path}-wal`, 'wal of the damaged file');
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const s = open({ dir, logger });
     expect(s.query()).toEqual([]);
     const aside = readdirSync(dir).find((f) => /^hems\.db\.corrupt-\d{8}T\d{6}Z$/.test(f));
@@ -248,7 +235,7 @@ describe('store', () => {
 
   test('an outbox row whose reading cannot be decoded is set aside as a dead letter, once; the rest flows', () => {
     const dir = tmp();
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const s = open({ dir, logger });
     for (let i = 0; i < 4; i++) s.insert(envelope(i), ['webhook', 'mqtt']);
     const raw = new Database(join(dir, 'hems.db'));
@@ -280,7 +267,7 @@ describe('store', () => {
 
   test('query and latest skip undecodable rows with one warning each; iterate reports them', () => {
     const dir = tmp();
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const s = open({ dir, logger });
     for (let i = 0; i < 3; i++) s.insert(envelope(i), []);
     const raw = new Database(join(dir, 'hems.db'));
