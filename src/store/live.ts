@@ -56,6 +56,7 @@ export function openLiveStore(opts: LiveStoreOptions): LiveStore {
   let logged: string | null = null;
   let verifyNext = false;
   let generation = 0;
+  let closed = false;
   /** Undelivered outbox rows of a deleted file, for the next file that opens. */
   let carry: { env: Envelope; outputs: string[] }[] = [];
 
@@ -87,7 +88,8 @@ export function openLiveStore(opts: LiveStoreOptions): LiveStore {
     logged = null;
   };
 
-  const open = (): Store | null => {
+  /** Opens the file; `announce`: say so when readings of a vanished file are placed now. */
+  const open = (announce = true): Store | null => {
     try {
       current = openStore({ ...opts, verify: verifyNext });
     } catch (e) {
@@ -108,7 +110,7 @@ export function openLiveStore(opts: LiveStoreOptions): LiveStore {
           return true;
         }
       });
-      log.info(`${n - carry.length} undelivered reading(s) carried over into the new ${path}`);
+      if (announce) log.info(`${n - carry.length} undelivered reading(s) carried over into the new ${path}`);
     }
     return current;
   };
@@ -127,6 +129,7 @@ export function openLiveStore(opts: LiveStoreOptions): LiveStore {
   };
 
   const checkFile = (): void => {
+    if (closed) return;
     if (!current) {
       // Nothing open (start-up failure, nothing written since): a slow retry of its own.
       open();
@@ -151,10 +154,10 @@ export function openLiveStore(opts: LiveStoreOptions): LiveStore {
         : `${path} was replaced while running: using the new file (${carried} undelivered reading(s) carried over)`,
       { path },
     );
-    open();
+    open(false);
   };
 
-  const timer = setInterval(checkFile, opts.checkEveryMs ?? 3_600_000);
+  const timer = setInterval(() => checkFile(), opts.checkEveryMs ?? 3_600_000);
   timer.unref();
 
   /** Runs `fn` on the open store; failures that mean a damaged file drop the connection. */
@@ -207,6 +210,7 @@ export function openLiveStore(opts: LiveStoreOptions): LiveStore {
     status: () => ({ up: current !== null && problem === null, path, problem: problem?.summary ?? null }),
     checkFile,
     close() {
+      closed = true;
       clearInterval(timer);
       current?.close();
       current = null;

@@ -116,6 +116,7 @@ describe('live store', () => {
     expect(warns[0]!.msg).toMatch(
       /hems\.db was deleted while running: starting a new database there \(1 undelivered/,
     );
+    expect(logger.lines.filter((l) => l.level !== 'debug' && /hems\.db/.test(l.msg))).toHaveLength(1);
     expect(s.generation?.()).not.toBe(before);
     // What waited for an output is carried over, in order; history before the deletion is not.
     expect(s.peek('webhook', 10).map((r) => r.env.id)).toEqual([envelope(2).id, envelope(3).id]);
