@@ -3,14 +3,16 @@
  *   node --import tsx bench/run.ts [--scale 0.1] [--dongle BP35A1] [--readings 100]
  * Prints SKSENDTO per steady-state reading, seconds to the first reading with and without a
  * cached scan (at --scale × realistic latency; the cached one also as a ratio to the floor of
- * one join and one round trip), CPU ms per reading and RSS after N readings
- * (at a tiny latency, so the loop measures our code rather than the emulated radio).
+ * one join and one round trip), CPU ms per reading and RSS after N readings (at a tiny latency,
+ * so the loop measures our code rather than the emulated radio), and the time to parse a
+ * 20,000-line `.env` with an unterminated quote (linear: milliseconds).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createMeterSession } from '../src/broute/session.js';
+import { parseDotenv } from '../src/config/dotenv.js';
 import { EMULATED_DONGLES, type EmulatedDongle, Emulator, HAPPY_PATH } from '../src/emulator/index.js';
 import { LATENCY } from '../src/emulator/radio.js';
 import { silentLogger } from '../src/log.js';
@@ -92,6 +94,13 @@ try {
   );
   await session.close();
   await emu.close();
+
+  const envText = ['OPEN="never closed', ...Array.from({ length: 20_000 }, (_, k) => `K${k}=${k}`)].join(
+    '\n',
+  );
+  const env0 = performance.now();
+  parseDotenv(envText);
+  console.log(`.env, 20,000 lines, open quote: ${(performance.now() - env0).toFixed(1)} ms`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -22,13 +22,14 @@ import { createMqttSink } from '../sinks/mqtt.js';
 import type { Sink } from '../sinks/types.js';
 import { createWebhookSink } from '../sinks/webhook.js';
 import type { PanDesc } from '../skstack/api.js';
-import { openStore, type Store } from '../store/store.js';
+import { type LiveStore, openLiveStore } from '../store/live.js';
+import type { Store } from '../store/store.js';
 import type { ByteStream } from '../transport/index.js';
 import { openTransport } from '../transport/index.js';
 import { decodeInput, formatDecode } from './decode.js';
 import { runExport } from './export.js';
 import type { CliIo } from './io.js';
-import { EXIT_OK, EXIT_USAGE } from './io.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './io.js';
 import { periodCostFor } from './period-cost.js';
 import type { CommandHandlers, OptionBag } from './program.js';
 import { runReport } from './report.js';
@@ -112,13 +113,24 @@ export const createRemoteSink: RemoteSinkFactory = (name, config, logger) => {
   throw new HemsError('SINK_CONFIG', `output ${name} is not available in this build yet`, { output: name });
 };
 
-/** The local database in --state-dir: history and one outbox per output. */
-export function openStateStore(config: Config, logger: Logger): Store {
-  return openStore({
+/**
+ * Test-only (never documented for users): caps the database at N pages (SQLite's
+ * max_page_count), so end-to-end tests get a real SQLITE_FULL without filling a disk.
+ */
+function testMaxPages(env: NodeJS.ProcessEnv): { maxPages: number } | object {
+  const n = Number(env.HEMS_TEST_STORE_MAX_PAGES);
+  return Number.isInteger(n) && n > 0 ? { maxPages: n } : {};
+}
+
+/** The local database in --state-dir: history and one outbox per output. Never fatal: while it
+ *  cannot be opened or written, readings are held in memory (see sinks/pending.ts). */
+export function openStateStore(config: Config, logger: Logger): LiveStore {
+  return openLiveStore({
     dir: config.stateDir,
     retentionDays: config.retentionDays,
     outboxMax: config.outboxMax,
     logger: logger.child('store'),
+    ...testMaxPages(process.env),
   });
 }
 
@@ -271,13 +283,22 @@ export const handlers: CommandHandlers = {
   simulate: simulateCommand,
   export: async (opts, io) => {
     const config = loadConfig(opts, { requireCredentials: false });
-    await runExport({
+    const r = await runExport({
       stateDir: config.stateDir,
       since: typeof opts.since === 'string' ? opts.since : null,
       until: typeof opts.until === 'string' ? opts.until : null,
       format: typeof opts.format === 'string' ? config.format : 'json',
       out: (text) => io.out(text),
+      warn: (text) => io.err(`warning: ${text}\n`),
+      closed: () => io.closed?.() ?? false,
     });
+    if (io.closed?.()) return EXIT_OK; // the reader had enough (`export | head`)
+    if (r.skipped > 0) {
+      io.err(
+        `error: ${r.skipped} stored reading(s) could not be decoded and were skipped; ${r.written} exported\n`,
+      );
+      return EXIT_FAILURE;
+    }
     return EXIT_OK;
   },
   report: async (opts, io) => {

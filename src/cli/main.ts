@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { processIo } from './io.js';
+import { markStdoutClosed, processIo } from './io.js';
 import { type CommandHandlers, runCli } from './program.js';
 
 // The commands pull in the serial port, SQLite and the outputs; load them only when needed
@@ -17,12 +17,12 @@ const handlers: CommandHandlers = {
   report: async (opts, io) => (await load()).report(opts, io),
 };
 
-// The reader of our stdout went away (`… | head`): stop as if told to, keeping what is stored.
-let stdoutGone = false;
+// The reader of our stdout went away (`… | head`): a running collector stops as if told to,
+// keeping what is stored; a command that only prints (export) sees io.closed() and ends with 0.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') {
-    if (!stdoutGone) process.kill(process.pid, 'SIGTERM');
-    stdoutGone = true;
+    if (!processIo.closed?.() && process.listenerCount('SIGTERM') > 0) process.kill(process.pid, 'SIGTERM');
+    markStdoutClosed();
   } else process.stderr.write(`error: cannot write to stdout: ${e.message}\n`);
 });
 

@@ -5,10 +5,16 @@ import { readFileSync } from 'node:fs';
  * single quotes (taken literally), double quotes (with \n \r \t \" \\ \$ \` escapes, as bash and
  * systemd's EnvironmentFile= read the installer's quoting; may span
  * lines), and unquoted values with trailing ` # comment` removed.
+ *
+ * Linear in the text: a quoted value is scanned once for its closing quote, and a search that
+ * found none is remembered, so a file of unterminated quotes is not rescanned line after line.
  */
 export function parseDotenv(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   const src = text.replace(/\r\n?/g, '\n');
+  // From these positions on there is no closing quote of that kind: any later search fails too
+  // (an opening quote after such a position was itself skipped as escaped, so the scans agree).
+  const noClose: Record<string, number> = { '"': Number.POSITIVE_INFINITY, "'": Number.POSITIVE_INFINITY };
   let i = 0;
   while (i < src.length) {
     const eol = src.indexOf('\n', i);
@@ -22,23 +28,17 @@ export function parseDotenv(text: string): Record<string, string> {
     const quote = rest[0];
     if (quote === '"' || quote === "'") {
       // The closing quote may be on a later line (multi-line value).
-      const afterFirstLine = i;
-      let body = rest.slice(1);
-      let close = findClose(body, quote);
-      while (close === -1 && i < src.length) {
-        const e2 = src.indexOf('\n', i);
-        const end2 = e2 === -1 ? src.length : e2;
-        body += `\n${src.slice(i, end2)}`;
-        i = end2 + 1;
-        close = findClose(body, quote);
-      }
+      const start = lineEnd - rest.length + 1;
+      const close = start >= (noClose[quote] as number) ? -1 : findClose(src, start, quote);
       if (close === -1) {
+        noClose[quote] = Math.min(noClose[quote] as number, start);
         out[key] = rest.trim(); // unterminated quote: keep this line as written
-        i = afterFirstLine;
         continue;
       }
-      const raw = body.slice(0, close);
+      const raw = src.slice(start, close);
       out[key] = quote === '"' ? unescapeDouble(raw) : raw;
+      const after = src.indexOf('\n', close);
+      i = after === -1 ? src.length : after + 1;
       continue;
     }
     const hash = rest.search(/\s#/);
@@ -48,10 +48,12 @@ export function parseDotenv(text: string): Record<string, string> {
   return out;
 }
 
-function findClose(body: string, quote: string): number {
-  for (let k = 0; k < body.length; k++) {
-    const c = body[k];
-    if (c === '\\' && quote === '"') {
+/** Index in `src` of the quote closing a value that starts at `from`, or -1. */
+function findClose(src: string, from: number, quote: string): number {
+  if (quote === "'") return src.indexOf("'", from);
+  for (let k = from; k < src.length; k++) {
+    const c = src[k];
+    if (c === '\\') {
       k++;
       continue;
     }

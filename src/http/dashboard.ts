@@ -106,7 +106,7 @@ ${COST_PANELS_HTML}  <section class="card">
       updated: 'Updated', ok: 'OK', failing: 'failing', up: 'connected', down: 'not connected',
       unreachable: 'Cannot reach the collector', noReading: 'No reading yet',
       stale: 'No reading for more than two intervals', sessionDown: 'Meter session is not up',
-      outputFail: 'Destination failing' },
+      outputFail: 'Destination failing', storeDown: 'Store unavailable', deadLetters: 'set aside (undecodable)' },
     ja: { title: '電力モニター', last: '最終取得', problem: '異常があります', power: '現在の電力',
       current: '電流', total: '合計', phaseR: 'R相', phaseT: 'T相', todayTotal: '今日の使用量',
       yesterday: '昨日', today: '今日', cumulative: '積算電力量', import: '買電', export: '売電（逆方向）',
@@ -115,7 +115,8 @@ ${COST_PANELS_HTML}  <section class="card">
       updated: '更新', ok: '正常', failing: '失敗中', up: '接続中', down: '未接続',
       unreachable: 'コレクターに接続できません', noReading: 'まだ計測値がありません',
       stale: '2回分の間隔を超えて計測値がありません', sessionDown: 'メーターとのセッションが確立していません',
-      outputFail: '出力先でエラーが続いています' }
+      outputFail: '出力先でエラーが続いています', storeDown: 'データベース（store）を利用できません',
+      deadLetters: '件を読めないため除外' }
   };
   var langs = (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en']);
   var lang = String(langs[0] || 'en').toLowerCase().indexOf('ja') === 0 ? 'ja' : 'en';
@@ -203,6 +204,7 @@ ${COST_PANELS_HTML}  <section class="card">
     if (p.kind === 'output') return L.outputFail + ': ' + p.output + ' (' + p.message + ')';
     if (p.kind === 'stale') return L.stale + ' (' + p.message + ')';
     if (p.kind === 'no-reading') return L.noReading;
+    if (p.kind === 'store') return L.storeDown + ' (' + p.message + ')';
     return L.sessionDown + ' (' + p.message + ')';
   }
   function showProblems(list) {
@@ -234,7 +236,8 @@ ${COST_PANELS_HTML}  <section class="card">
     v.outputs.forEach(function (o) {
       var tr = document.createElement('tr');
       [[o.name, ''], [String(o.depth), 'n'], [String(o.delivered), 'n'], [String(o.failures), 'n'],
-        [o.failing ? L.failing : L.ok, o.failing ? 'fail' : '']].forEach(function (c) {
+        [(o.failing ? L.failing : L.ok) + (o.deadLetters ? ' · ' + o.deadLetters + ' ' + L.deadLetters : ''),
+          o.failing ? 'fail' : '']].forEach(function (c) {
         var td = document.createElement('td'); td.textContent = c[0]; if (c[1]) td.className = c[1]; tr.appendChild(td);
       });
       if (o.lastError) tr.title = o.lastError;

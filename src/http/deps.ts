@@ -12,6 +12,14 @@ export interface OutputStats {
   lastError?: string | null;
   /** When the delivery layer knows it, whether the output is failing right now. */
   failing?: boolean;
+  /** Outbox rows set aside because their stored reading could not be decoded. */
+  deadLetters?: number;
+}
+
+/** Whether the local database can be written, and if not why (`disk full at …`). */
+export interface StoreHealth {
+  up: boolean;
+  problem: string | null;
 }
 
 /**
@@ -25,6 +33,7 @@ export interface HttpDeps {
     | {
         latest(): Envelope | null;
         query(opts: { since?: number; until?: number; limit?: number }): Envelope[];
+        status?(): StoreHealth;
       }
     | undefined;
   /** Expected time between readings; a reading older than two intervals is stale. */

@@ -1,11 +1,11 @@
 import type { Envelope, Reading } from '../reading/record.js';
 import type { SourceCounters, SourceStatus } from '../service/types.js';
-import type { OutputStats } from './deps.js';
+import type { OutputStats, StoreHealth } from './deps.js';
 import { addDays, localDateOf } from './halfhours.js';
 import { healthOf } from './health.js';
 
 export interface Problem {
-  kind: 'session' | 'no-reading' | 'stale' | 'output';
+  kind: 'session' | 'no-reading' | 'stale' | 'output' | 'store';
   output?: string;
   message: string;
 }
@@ -16,6 +16,7 @@ export interface OutputView {
   delivered: number;
   failures: number;
   dropped: number;
+  deadLetters: number;
   lastError: string | null;
   failing: boolean;
 }
@@ -36,6 +37,8 @@ export interface LatestView {
     counters: SourceCounters;
   };
   outputs: OutputView[];
+  /** The local database; null when the collector runs without one. */
+  store: StoreHealth | null;
   ok: boolean;
   problems: Problem[];
 }
@@ -47,6 +50,7 @@ export interface LatestInput {
   nowMs: number;
   intervalMs: number;
   timezone: string;
+  store?: StoreHealth | null;
 }
 
 /** An output counts as failing when the delivery says so, or (if it cannot) when it has an error and a backlog. */
@@ -57,6 +61,9 @@ export function isFailing(s: OutputStats): boolean {
 export function latestView(i: LatestInput): LatestView {
   const health = healthOf(i.status, i.nowMs, i.intervalMs);
   const problems: Problem[] = [];
+  if (i.store && !i.store.up) {
+    problems.push({ kind: 'store', message: i.store.problem ?? 'unknown cause' });
+  }
   if (health.body.status === 'fail') {
     const kind: Problem['kind'] =
       i.status.state !== 'up' ? 'session' : i.status.lastReadingAt === null ? 'no-reading' : 'stale';
@@ -68,6 +75,7 @@ export function latestView(i: LatestInput): LatestView {
     delivered: s.delivered,
     failures: s.failures,
     dropped: s.dropped,
+    deadLetters: s.deadLetters ?? 0,
     lastError: s.lastError ?? null,
     failing: isFailing(s),
   }));
@@ -97,6 +105,7 @@ export function latestView(i: LatestInput): LatestView {
       counters: { ...i.status.counters },
     },
     outputs,
+    store: i.store ? { up: i.store.up, problem: i.store.problem } : null,
     ok: problems.length === 0,
     problems,
   };

@@ -1,7 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Envelope } from '../reading/record.js';
 import { LINK_STATES, type SourceCounters, type SourceStatus } from '../service/types.js';
-import type { OutputStats } from './deps.js';
+import type { OutputStats, StoreHealth } from './deps.js';
 import { isFailing } from './latest.js';
 
 /** What a scrape reads; everything is collected at scrape time, nothing is pushed. */
@@ -11,6 +11,8 @@ export interface MetricsInput {
   outputs(): Record<string, OutputStats>;
   /** The current billing period so far (kWh; yen when a tariff is set). */
   period?(): { label: string; kwh: number; yen: number | null } | null;
+  /** The local database's state; without it there is no hems_store_up series. */
+  store?(): StoreHealth | null;
 }
 
 export interface Metrics {
@@ -173,6 +175,23 @@ export function createMetrics(input: MetricsInput): Metrics {
     'Readings dropped by the outbox cap, per output.',
     (s) => s.dropped,
   );
+  perOutput(
+    'counter',
+    'hems_outbox_dead_letters_total',
+    'Outbox rows set aside because their stored reading could not be decoded, per output.',
+    (s) => s.deadLetters ?? 0,
+  );
+  const store = input.store;
+  if (store) {
+    new Gauge({
+      name: 'hems_store_up',
+      help: '1 while the local database can be written; 0 while readings are only held in memory.',
+      registers: [registry],
+      collect() {
+        this.set(store()?.up === false ? 0 : 1);
+      },
+    });
+  }
   new Gauge({
     name: 'hems_output_failing',
     help: '1 while an output is failing (last attempt failed and readings are waiting).',

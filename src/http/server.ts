@@ -72,11 +72,13 @@ export async function startHttpServer(listen: string, deps: HttpDeps): Promise<H
   };
   const outputs = () => deps.delivery?.stats() ?? {};
   const costs = createCostViews({ store: deps.store, tariff: deps.tariff, timezone: deps.timezone, now });
+  const storeHealth = () => deps.store?.status?.() ?? null;
   const metrics = createMetrics({
     status: () => deps.source.status(),
     latest,
     outputs,
     period: () => costs.period(),
+    ...(deps.store?.status ? { store: storeHealth } : {}),
   });
 
   const halfHours = (date: string) => {
@@ -84,7 +86,12 @@ export async function startHttpServer(listen: string, deps: HttpDeps): Promise<H
     if (deps.store) {
       const { startMs, endMs } = dayBounds(date, deps.timezone);
       // Readings of the next day can still carry this day's last slot (and late backfills).
-      slotsOf(deps.store.query({ since: startMs, until: endMs + DAY_MS }), slots);
+      try {
+        slotsOf(deps.store.query({ since: startMs, until: endMs + DAY_MS }), slots);
+      } catch (e) {
+        // An unavailable store is reported by /healthz; the bars come from memory meanwhile.
+        log.debug(() => `store query failed: ${describeError(e)}`);
+      }
     }
     for (const [end, kwh] of memory) if (!slots.has(end)) slots.set(end, kwh);
     return halfHourDay(date, deps.timezone, slots);
@@ -103,7 +110,7 @@ export async function startHttpServer(listen: string, deps: HttpDeps): Promise<H
       case '/metrics':
         return { code: 200, type: metrics.contentType, body: await metrics.render() };
       case '/healthz': {
-        const h = healthOf(deps.source.status(), now(), deps.intervalMs);
+        const h = healthOf(deps.source.status(), now(), deps.intervalMs, storeHealth());
         return json(h.code, h.body);
       }
       case '/api/latest':
@@ -116,6 +123,7 @@ export async function startHttpServer(listen: string, deps: HttpDeps): Promise<H
             nowMs: now(),
             intervalMs: deps.intervalMs,
             timezone: deps.timezone,
+            store: storeHealth(),
           }),
         );
       case '/api/halfhours': {

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { isStoreUnavailable } from '../store/live.js';
 import { type BackfillStore, createBackfiller, type HistoryAccess } from './backfill.js';
 import type { Clock } from './clock.js';
 import type { Delivery } from './delivery.js';
@@ -54,7 +55,10 @@ export function attachBackfill(args: {
         done = r.done;
         if (r.slots > 0) log.info(`recovered ${r.slots} half-hour slot(s) from the meter's history`);
       } catch (e) {
-        log.warn(`history backfill step failed, will retry after the next reading: ${describeError(e)}`);
+        const msg = `history backfill step failed, will retry after the next reading: ${describeError(e)}`;
+        // The store said once itself that it is unavailable; backfill waits for it quietly.
+        if (isStoreUnavailable(e)) log.debug(msg);
+        else log.warn(msg);
       }
     },
   };

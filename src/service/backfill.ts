@@ -85,6 +85,8 @@ export function createBackfiller(o: BackfillerOptions): Backfiller {
   const rawBySlot = new Map<number, number>();
   /** Slots without data: given up (Infinity) or asked again after the stored time. */
   const skipUntil = new Map<number, number>();
+  /** Slots submitted in this run: not read again even when the store could not keep them yet. */
+  const submittedSlots = new Set<number>();
   let meterSeen: string | null = null;
 
   const have = (meter: string, now: number): Set<number> => {
@@ -92,6 +94,10 @@ export function createBackfiller(o: BackfillerOptions): Backfiller {
     const out = new Set<number>();
     for (const env of o.store.query({ since })) for (const ms of coveredSlots(env, meter)) out.add(ms);
     for (const [ms, until] of skipUntil) if (now < until) out.add(ms);
+    for (const ms of submittedSlots) {
+      if (ms < since) submittedSlots.delete(ms);
+      else out.add(ms);
+    }
     return out;
   };
 
@@ -144,6 +150,7 @@ export function createBackfiller(o: BackfillerOptions): Backfiller {
         meterSeen = meter;
         rawBySlot.clear();
         skipUntil.clear();
+        submittedSlots.clear();
       }
       const now = o.clock.now();
       const today = localDate(now, o.timezone);
@@ -179,6 +186,7 @@ export function createBackfiller(o: BackfillerOptions): Backfiller {
         }
         for (const env of envs) {
           await o.submit(env);
+          for (const ms of coveredSlots(env, meter)) submittedSlots.add(ms);
           submitted++;
         }
         log.info(`backfilled ${envs.length} half-hour slot(s) of day ${item.day}`, {

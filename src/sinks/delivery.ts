@@ -1,8 +1,10 @@
 import { describeError, HemsError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { Envelope } from '../reading/record.js';
-import type { Store } from '../store/store.js';
+import { isStoreUnavailable } from '../store/live.js';
+import type { OutboxRow, Store } from '../store/store.js';
 import { backoffDelay } from './backoff.js';
+import { createPendingWrites } from './pending.js';
 import { type Sink, SinkError } from './types.js';
 
 export interface DeliveryOptions {
@@ -15,8 +17,10 @@ export interface DeliveryOptions {
   slowRetryMs?: number;
   /** Outbox rows read at a time. */
   batch?: number;
-  /** Readings kept in memory per output while the store fails (oldest dropped, loudly). */
+  /** Readings held in memory while the store fails (oldest dropped, loudly); default 10,000. */
   memoryMax?: number;
+  /** Retry pace of the writes held while the store fails; default 1 s doubling to 60 s. */
+  storeBackoff?: { baseMs: number; maxMs: number };
   /** How long close() waits for a sink that does not give up its in-flight delivery; default 5 s. */
   closeGraceMs?: number;
 }
@@ -28,12 +32,15 @@ export interface OutputStats {
   failures: number;
   /** Readings dropped by the outbox cap (persisted) or the in-memory bound. */
   dropped: number;
+  /** Outbox rows set aside because their stored reading could not be decoded (persisted). */
+  deadLetters: number;
   lastError: string | null;
 }
 
 export interface Delivery {
-  /** Stores the reading (one outbox row per output), then lets every output drain. Waits for
-   *  the local outputs' attempt; remote ones drain in the background. Never throws for a sink. */
+  /** Stores the reading (one outbox row per output) or, while the store fails, holds it in
+   *  memory; then lets every output drain. Waits for the local outputs' attempt; remote ones
+   *  drain in the background. Never throws for a sink or the store. */
   submit(env: Envelope): Promise<void>;
   /** Waits until every outbox is empty (true) or `timeoutMs` passed (false). Remote outputs
    *  waiting out a retry backoff are retried at once (the slow retry of a rejection is kept). */
@@ -43,7 +50,11 @@ export interface Delivery {
   stats(): Record<string, OutputStats>;
 }
 
-type Item = { seq: number; env: Envelope } | { seq: null; env: Envelope };
+/** An outbox row (with the store generation it was read from), or a reading held in memory. */
+type Item = { seq: number; gen: number; env: Envelope } | { seq: null; env: Envelope };
+
+/** Ids remembered per output as delivered outside their outbox row; bounded. */
+const SKIP_MAX = 10_000;
 
 interface Drainer {
   sink: Sink;
@@ -54,10 +65,6 @@ interface Drainer {
   /** Resolves once the drainer has nothing left to do now or is waiting after a failure. */
   settled(): Promise<void>;
   isEmpty(): boolean;
-  hold(env: Envelope): void;
-  holds(env: Envelope): boolean;
-  /** Forgets a held reading (it went into the store after all). */
-  release(env: Envelope): void;
   stats(): OutputStats;
   wake(): void;
   done: Promise<void>;
@@ -66,7 +73,9 @@ interface Drainer {
 /**
  * Delivery from the store's outbox: one drainer per output, each in order, each isolated
  * (a failing output never holds up another). A row is acknowledged only after the sink's
- * deliver resolved, so a crash repeats at most the in-flight reading.
+ * deliver resolved, so a crash repeats at most the in-flight reading. While the store fails,
+ * readings wait in memory (pending.ts) and the outputs deliver them from there; once stored,
+ * they get outbox rows only for the outputs that have not had them.
  */
 export function createDelivery(opts: DeliveryOptions): Delivery {
   const { store } = opts;
@@ -74,7 +83,6 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   const backoff = opts.backoff ?? { baseMs: 1000, maxMs: 60_000 };
   const slowRetryMs = opts.slowRetryMs ?? 300_000;
   const batch = opts.batch ?? 32;
-  const memoryMax = opts.memoryMax ?? 10_000;
   const names = opts.sinks.map((s) => s.name);
   if (new Set(names).size !== names.length) {
     throw new HemsError('CONFIG_INVALID', `an output is given twice: ${names.join(', ')}`);
@@ -94,15 +102,27 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     }
   };
 
+  const generation = (): number => safe(() => store.generation?.() ?? 0, 0);
+  // Readings the store could not take yet; once it does, the outputs read their outbox rows.
+  const pending = createPendingWrites({
+    store,
+    logger,
+    ...(opts.memoryMax !== undefined ? { max: opts.memoryMax } : {}),
+    ...(opts.storeBackoff ? { backoff: opts.storeBackoff } : {}),
+    onStored: () => kickAll(),
+  });
+
   const makeDrainer = (sink: Sink): Drainer => {
     const log = logger.child(sink.name);
-    const memory: Envelope[] = [];
-    let buffer: Item[] = [];
+    let buffer: OutboxRow[] = [];
+    let gen = generation();
     let ackedSeq = 0;
     let unackedSeq: number | null = null;
+    /** Readings this output delivered from memory (or from a file since replaced) whose outbox
+     *  row may still turn up: acknowledged without sending them again. */
+    const skip = new Set<string>();
     let delivered = 0;
     let failures = 0;
-    let memDropped = 0;
     let attempt = 0;
     let lastError: string | null = null;
     const loudOnce = new Set<string>();
@@ -138,33 +158,68 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
 
     const storeTrouble = (op: string, e: unknown): void => {
       const msg = `store ${op} for ${sink.name} failed: ${describeError(e)}`;
-      if (!loudOnce.has(msg)) {
+      // An unavailable store was already reported, once, by the store itself.
+      if (isStoreUnavailable(e)) log.debug(msg);
+      else if (!loudOnce.has(msg)) {
         loudOnce.add(msg);
         log.error(msg);
       }
     };
 
+    const remember = (id: string): void => {
+      skip.add(id);
+      if (skip.size > SKIP_MAX) skip.delete(skip.values().next().value as string);
+    };
+
+    const ackRow = (seq: number): void => {
+      try {
+        store.ack(sink.name, seq);
+        unackedSeq = null;
+      } catch (e) {
+        unackedSeq = seq;
+        storeTrouble('ack', e);
+      }
+    };
+
+    /** A new database file under the same path: its seqs start over. */
+    const followGeneration = (): void => {
+      const g = generation();
+      if (g === gen) return;
+      gen = g;
+      buffer = [];
+      ackedSeq = 0;
+      unackedSeq = null;
+    };
+
     const next = (): Item | null => {
-      if (unackedSeq !== null) {
-        try {
-          store.ack(sink.name, unackedSeq);
-          unackedSeq = null;
-        } catch (e) {
-          storeTrouble('ack', e);
+      followGeneration();
+      if (unackedSeq !== null) ackRow(unackedSeq);
+      while (true) {
+        if (buffer.length === 0) {
+          try {
+            buffer = store.peek(sink.name, batch).filter((r) => r.seq > ackedSeq);
+          } catch (e) {
+            storeTrouble('read', e);
+            buffer = [];
+          }
         }
-      }
-      if (buffer.length === 0) {
-        try {
-          buffer = store.peek(sink.name, batch).filter((r) => r.seq > ackedSeq);
-        } catch (e) {
-          storeTrouble('read', e);
-          buffer = [];
+        const row = buffer.shift();
+        if (!row) break;
+        if (skip.delete(row.env.id)) {
+          ackedSeq = row.seq;
+          ackRow(row.seq);
+          continue;
         }
+        return { seq: row.seq, gen, env: row.env };
       }
-      const row = buffer.shift();
-      if (row) return row;
-      const env = memory[0];
-      return env ? { seq: null, env } : null;
+      const held = pending.held().find((h) => h.outputs.has(sink.name));
+      return held ? { seq: null, env: held.env } : null;
+    };
+
+    const heldHere = (): number => {
+      let n = 0;
+      for (const h of pending.held()) if (h.outputs.has(sink.name)) n++;
+      return n;
     };
 
     const onFailure = async (e: unknown): Promise<void> => {
@@ -217,16 +272,13 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         if (attempt > 0) log.info(`output ${sink.name} delivers again after ${attempt} failed attempt(s)`);
         attempt = 0;
         if (item.seq === null) {
-          const i = memory.indexOf(item.env);
-          if (i >= 0) memory.splice(i, 1);
+          // Written meanwhile (with a row for this output): that row must not send it again.
+          if (!pending.delivered(item.env, sink.name)) remember(item.env.id);
+        } else if (item.gen !== generation()) {
+          remember(item.env.id); // its row was carried into the new file
         } else {
           ackedSeq = item.seq;
-          try {
-            store.ack(sink.name, item.seq);
-          } catch (e) {
-            unackedSeq = item.seq;
-            storeTrouble('ack', e);
-          }
+          ackRow(item.seq);
         }
         checkFlush();
       }
@@ -234,10 +286,11 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     };
 
     const stats = (): OutputStats => ({
-      depth: safe(() => store.depth(sink.name), 0) + memory.length,
+      depth: safe(() => store.depth(sink.name), 0) + heldHere(),
       delivered,
       failures,
-      dropped: safe(() => store.dropped(sink.name), 0) + memDropped,
+      dropped: safe(() => store.dropped(sink.name), 0) + pending.droppedFor(sink.name),
+      deadLetters: safe(() => store.deadLetters(sink.name), 0),
       lastError,
     });
 
@@ -256,22 +309,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         if (closed || (waiting && !wakeOnKick)) return Promise.resolve();
         return new Promise((resolve) => settleWaiters.push(resolve));
       },
-      isEmpty: () => memory.length === 0 && safe(() => store.depth(sink.name), 0) === 0,
-      hold(env) {
-        memory.push(env);
-        if (memory.length > memoryMax) {
-          memory.shift();
-          memDropped++;
-          log.warn(
-            `store unavailable and ${memoryMax} readings held in memory for ${sink.name}: dropped the oldest`,
-          );
-        }
-      },
-      holds: (env) => memory.includes(env),
-      release(env) {
-        const i = memory.indexOf(env);
-        if (i >= 0) memory.splice(i, 1);
-      },
+      isEmpty: () => heldHere() === 0 && safe(() => store.depth(sink.name), 0) === 0,
       stats,
       done: Promise.resolve(),
     };
@@ -292,48 +330,18 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     }
   }
   const drainers = opts.sinks.map(makeDrainer);
-  /** Readings that only live in memory (the store failed), in submit order. */
-  let unstored: Envelope[] = [];
-
-  /** Moves readings held in memory into the store once it works again; false while it still fails. */
-  const rescue = (): boolean => {
-    while (unstored.length > 0) {
-      const env = unstored[0] as Envelope;
-      const holders = drainers.filter((d) => d.holds(env));
-      if (holders.length > 0) {
-        try {
-          store.insert(
-            env,
-            holders.map((d) => d.sink.name),
-          );
-        } catch {
-          return false;
-        }
-        for (const d of holders) d.release(env);
-        logger.info(`reading ${env.id} held in memory is now stored`);
-      }
-      unstored.shift();
-    }
-    return true;
+  const kickAll = (): void => {
+    for (const d of drainers) d.kick();
   };
-
   return {
     async submit(env) {
       if (closed) throw new HemsError('ABORTED', 'delivery is closed');
-      // Held readings go into the store before this one, so the outbox order stays the submit order.
-      unstored = unstored.filter((e) => drainers.some((d) => d.holds(e)));
-      try {
-        if (!rescue()) throw new HemsError('STORE_FAILED', 'the store still fails');
-        store.insert(env, names);
-      } catch (e) {
-        logger.error(`could not store reading ${env.id}, delivering from memory: ${describeError(e)}`);
-        for (const d of drainers) d.hold(env);
-        unstored.push(env);
-      }
-      for (const d of drainers) d.kick();
+      pending.write(env, names);
+      kickAll();
       await Promise.all(drainers.filter((d) => !d.sink.remote).map((d) => d.settled()));
     },
     flush(timeoutMs) {
+      pending.retry();
       // A remote output may have come back during a long backoff: try it now, not after the flush.
       for (const d of drainers) {
         d.kick();
@@ -353,10 +361,13 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     },
     async close() {
       if (closed) return;
-      if (!rescue()) {
-        const n = unstored.filter((e) => drainers.some((d) => d.holds(e))).length;
-        logger.error(`closing with ${n} undelivered reading(s) that the store could not take: they are lost`);
+      if (!pending.retry()) {
+        const n = pending.state().held;
+        logger.error(
+          `closing with ${n} reading(s) held in memory that the store could not take: they are not in the history, and outputs that had not delivered them lose them`,
+        );
       }
+      pending.close();
       closed = true;
       for (const d of drainers) d.wake();
       await Promise.all(

@@ -1,9 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { HemsError, isHemsError } from '../errors.js';
+import { describeError, HemsError, isHemsError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { Envelope } from '../reading/record.js';
+import { decodeEnvelope } from './rows.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
 export const STORE_FILE = 'hems.db';
@@ -23,6 +24,8 @@ export interface StoreOptions {
   readonly?: boolean;
   /** Caps the database size in pages (SQLite max_page_count): small devices, and disk-full tests. */
   maxPages?: number;
+  /** Runs SQLite's quick_check at open (after a corruption error); a damaged file is moved aside. */
+  verify?: boolean;
 }
 
 export interface OutboxRow {
@@ -52,16 +55,21 @@ export interface Store {
   depth(output: string): number;
   /** Rows of `output` dropped by the outbox cap, ever (persisted). */
   dropped(output: string): number;
+  /** Rows of `output` set aside because their reading could not be decoded, ever (persisted). */
+  deadLetters(output: string): number;
   /** Outputs that have rows waiting. */
   pendingOutputs(): string[];
   /** Stored readings by reading time, oldest first. */
   query(opts?: QueryOptions): Envelope[];
-  /** Same as query, one row at a time (export of a long history). */
-  iterate(opts?: QueryOptions): IterableIterator<Envelope>;
+  /** Same as query, one row at a time (export of a long history); `onBad` hears of rows that
+   *  cannot be decoded, which are skipped (query and latest skip them too, with one warning). */
+  iterate(opts?: QueryOptions, onBad?: (id: string, why: string) => void): IterableIterator<Envelope>;
   /** The newest live (not backfilled) reading. */
   latest(): Envelope | null;
   /** Deletes history older than the retention; returns how many readings went. Runs hourly by itself. */
   prune(nowMs?: number): number;
+  /** Changes when a new database file was opened under the same path (outbox seqs start over). */
+  generation?(): number;
   close(): void;
 }
 
@@ -72,7 +80,8 @@ function storeFailed(op: string, e: unknown, path: string): HemsError {
   return new HemsError('STORE_FAILED', `store ${op} failed: ${msg}`, {
     op,
     path,
-    sqlite: typeof code === 'string' ? code : undefined,
+    sqlite: sqliteCode(e),
+    errno: typeof code === 'string' && !code.startsWith('SQLITE_') ? code : undefined,
   });
 }
 
@@ -83,7 +92,83 @@ function timeOf(env: Envelope, now: number): number {
 
 interface Row {
   seq: number;
+  readingId: string;
   payload: string | null;
+}
+
+/** The SQLite result code of a better-sqlite3 error (`SQLITE_FULL`, `SQLITE_CORRUPT_VTAB`, …). */
+export function sqliteCode(e: unknown): string | undefined {
+  if (isHemsError(e)) return typeof e.context.sqlite === 'string' ? e.context.sqlite : undefined;
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
+}
+
+/** The file itself is damaged: not a database at all, or a broken page. */
+export function isCorruption(e: unknown): boolean {
+  const code = sqliteCode(e);
+  return code === 'SQLITE_NOTADB' || (code?.startsWith('SQLITE_CORRUPT') ?? false);
+}
+
+/** The file exists with content that is not an SQLite database (an empty file is a new one). */
+function hasForeignHeader(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(16);
+    const n = readSync(fd, head, 0, 16, 0);
+    return n > 0 && head.toString('latin1') !== 'SQLite format 3\0';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Opens and prepares the database. `onCorrupt` runs while the damaged connection is still open:
+ * renamed then, the file keeps its WAL, which SQLite would delete when the connection closes.
+ */
+function connect(path: string, opts: StoreOptions, onCorrupt?: (e: unknown) => void): Database.Database {
+  const readonly = opts.readonly ?? false;
+  const db = new Database(path, { readonly, fileMustExist: readonly });
+  try {
+    db.pragma('busy_timeout = 5000');
+    if (!readonly) {
+      db.pragma('journal_mode = WAL');
+      // FULL: every commit is fsynced, so a power cut (the usual end of a Raspberry Pi) cannot
+      // take back a reading we already counted as stored. At one commit per reading per minute
+      // the fsync costs nothing; NORMAL would only survive process crashes.
+      db.pragma('synchronous = FULL');
+      if (opts.verify) {
+        const check = db.pragma('quick_check(1)', { simple: true });
+        if (check !== 'ok')
+          throw Object.assign(new Error(`quick_check: ${check}`), { code: 'SQLITE_CORRUPT' });
+      }
+      db.exec(SCHEMA_SQL);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      if (opts.maxPages !== undefined) db.pragma(`max_page_count = ${Math.floor(opts.maxPages)}`);
+    }
+    return db;
+  } catch (e) {
+    if (onCorrupt && isCorruption(e)) onCorrupt(e);
+    db.close();
+    throw e;
+  }
+}
+
+/** Renames a damaged `hems.db` (and its -wal/-shm) to `hems.db.corrupt-<UTC time>`; returns the new path. */
+function moveAside(path: string, nowMs: number): string {
+  const stamp = new Date(nowMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  let aside = `${path}.corrupt-${stamp}`;
+  for (let n = 2; existsSync(aside); n++) aside = `${path}.corrupt-${stamp}-${n}`;
+  renameSync(path, aside);
+  for (const ext of ['-wal', '-shm']) if (existsSync(path + ext)) renameSync(path + ext, aside + ext);
+  return aside;
 }
 
 export function openStore(opts: StoreOptions): Store {
@@ -97,17 +182,24 @@ export function openStore(opts: StoreOptions): Store {
   let db: Database.Database;
   try {
     if (!readonly) mkdirSync(opts.dir, { recursive: true });
-    db = new Database(path, { readonly, fileMustExist: readonly });
-    db.pragma('busy_timeout = 5000');
-    if (!readonly) {
-      db.pragma('journal_mode = WAL');
-      // FULL: every commit is fsynced, so a power cut (the usual end of a Raspberry Pi) cannot
-      // take back a reading we already counted as stored. At one commit per reading per minute
-      // the fsync costs nothing; NORMAL would only survive process crashes.
-      db.pragma('synchronous = FULL');
-      db.exec(SCHEMA_SQL);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-      if (opts.maxPages !== undefined) db.pragma(`max_page_count = ${Math.floor(opts.maxPages)}`);
+    // Never overwrite a damaged file: keep it (with its WAL) beside the new one for recovery.
+    let aside: { to: string; cause: string } | null = null;
+    const setAside = (cause: string): void => {
+      aside = { to: moveAside(path, now()), cause };
+    };
+    if (!readonly && hasForeignHeader(path)) setAside('not an SQLite database: wrong file header');
+    try {
+      db = connect(path, opts, readonly ? undefined : (e) => setAside(describeError(e)));
+    } catch (e) {
+      if (aside === null || !isCorruption(e)) throw e;
+      db = connect(path, { ...opts, verify: false });
+    }
+    if (aside !== null) {
+      const { to, cause } = aside;
+      logger.warn(
+        `${path} is damaged (${cause}): moved it to ${to} and started a new database; the readings in the old file are kept there for recovery`,
+        { path, movedTo: to },
+      );
     }
   } catch (e) {
     throw storeFailed('open', e, path);
@@ -144,16 +236,23 @@ export function openStore(opts: StoreOptions): Store {
       : db.prepare(
           'DELETE FROM readings WHERE ts_ms < ? AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.reading_id = readings.id)',
         ),
+    deadLetter: readonly
+      ? null
+      : db.prepare(
+          'INSERT OR REPLACE INTO outbox_dead_letters (seq, output, reading_id, payload, reason, at_ms) VALUES (?, ?, ?, ?, ?, ?)',
+        ),
+    removeRow: readonly ? null : db.prepare('DELETE FROM outbox WHERE seq = ?'),
     peek: db.prepare(
-      'SELECT o.seq AS seq, r.payload AS payload FROM outbox o LEFT JOIN readings r ON r.id = o.reading_id WHERE o.output = ? ORDER BY o.seq LIMIT ?',
+      'SELECT o.seq AS seq, o.reading_id AS readingId, r.payload AS payload FROM outbox o LEFT JOIN readings r ON r.id = o.reading_id WHERE o.output = ? ORDER BY o.seq LIMIT ?',
     ),
+    deadLetters: db.prepare('SELECT COUNT(*) AS n FROM outbox_dead_letters WHERE output = ?'),
     depths: db.prepare('SELECT output, COUNT(*) AS n FROM outbox GROUP BY output'),
     dropped: db.prepare('SELECT count FROM outbox_dropped WHERE output = ?'),
     range: db.prepare(
-      'SELECT payload FROM readings WHERE ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms, rowid LIMIT ?',
+      'SELECT id, payload FROM readings WHERE ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms, rowid LIMIT ?',
     ),
     latest: db.prepare(
-      'SELECT payload FROM readings WHERE backfill = 0 ORDER BY ts_ms DESC, rowid DESC LIMIT 1',
+      'SELECT id, payload FROM readings WHERE backfill = 0 ORDER BY ts_ms DESC, rowid DESC LIMIT 8',
     ),
   }));
 
@@ -198,7 +297,26 @@ export function openStore(opts: StoreOptions): Store {
       return writable(st.prune).run(nowMs - retentionMs).changes;
     });
 
-  const decode = (payload: string): Envelope => JSON.parse(payload) as Envelope;
+  // Rows that cannot be decoded are skipped by reads, with one warning per row and process.
+  const warnedBad = new Set<string>();
+  const warnBad = (id: string, why: string): void => {
+    if (warnedBad.has(id) || warnedBad.size >= 1000) return;
+    warnedBad.add(id);
+    logger.warn(`stored reading ${id} cannot be decoded (${why}); skipped`);
+  };
+  const decodeRows = (rows: Iterable<{ id: string; payload: string }>, onBad = warnBad): Envelope[] => {
+    const out: Envelope[] = [];
+    for (const r of rows) {
+      const d = decodeEnvelope(r.payload);
+      if (d.ok) out.push(d.env);
+      else onBad(r.id, d.why);
+    }
+    return out;
+  };
+  const setAside = db.transaction((output: string, r: Row, why: string) => {
+    writable(st.deadLetter).run(r.seq, output, r.readingId, r.payload, why, now());
+    return writable(st.removeRow).run(r.seq).changes;
+  });
   const bounds = (q: QueryOptions = {}): [number, number, number] => [
     q.since ?? Number.MIN_SAFE_INTEGER,
     q.until ?? Number.MAX_SAFE_INTEGER,
@@ -245,7 +363,19 @@ export function openStore(opts: StoreOptions): Store {
           depths.set(output, Math.max(0, (depths.get(output) ?? 0) - 1));
           continue;
         }
-        out.push({ seq: r.seq, env: decode(r.payload) });
+        const d = decodeEnvelope(r.payload);
+        if (d.ok) {
+          out.push({ seq: r.seq, env: d.env });
+          continue;
+        }
+        // Undecodable: set aside as a dead letter so the rest of this outbox still flows.
+        const n = guard('set aside', () => setAside(output, r, d.why));
+        depths.set(output, Math.max(0, (depths.get(output) ?? 0) - n));
+        warnedBad.add(r.readingId); // said here; history reads skip it without a second line
+        logger.error(
+          `outbox for ${output}: stored reading ${r.readingId} cannot be decoded (${d.why}); set it aside as a dead letter and delivering the rest`,
+          { output, seq: r.seq, reading: r.readingId, deadLetters: store.deadLetters(output) },
+        );
       }
       return out;
     },
@@ -258,21 +388,32 @@ export function openStore(opts: StoreOptions): Store {
       const row = guard('dropped', () => st.dropped.get(output) as { count: number } | undefined);
       return row?.count ?? 0;
     },
+    deadLetters(output) {
+      return guard('dead letters', () => (st.deadLetters.get(output) as { n: number }).n);
+    },
     pendingOutputs: () => [...depths].filter(([, n]) => n > 0).map(([o]) => o),
     query: (q) =>
-      guard('query', () =>
-        (st.range.all(...bounds(q)) as { payload: string }[]).map((r) => decode(r.payload)),
-      ),
-    *iterate(q) {
+      guard('query', () => decodeRows(st.range.all(...bounds(q)) as { id: string; payload: string }[])),
+    *iterate(q, onBad = warnBad) {
       const it = guard(
         'query',
-        () => st.range.iterate(...bounds(q)) as IterableIterator<{ payload: string }>,
+        () => st.range.iterate(...bounds(q)) as IterableIterator<{ id: string; payload: string }>,
       );
-      for (const r of it) yield decode(r.payload);
+      try {
+        while (true) {
+          // A damaged page can fail any step of the scan, not only its start.
+          const next = guard('query', () => it.next());
+          if (next.done) return;
+          const [env] = decodeRows([next.value], onBad);
+          if (env) yield env;
+        }
+      } finally {
+        it.return?.();
+      }
     },
     latest() {
-      const row = guard('latest', () => st.latest.get() as { payload: string } | undefined);
-      return row ? decode(row.payload) : null;
+      const rows = guard('latest', () => st.latest.all() as { id: string; payload: string }[]);
+      return decodeRows(rows)[0] ?? null;
     },
     prune,
     close() {

@@ -140,6 +140,22 @@ describe('createBackfiller', () => {
     expect(stored.some((e) => Date.parse(e.reading.timestamp) === oldSlot)).toBe(false);
   });
 
+  it('does not read again what it submitted in this run when the store could not keep it (disk full)', async () => {
+    const submitted: Envelope[] = [];
+    // A store that keeps nothing, as a full disk does: every slot still looks missing to a query.
+    const { b, access } = setup({
+      maxDaysPerCycle: 8,
+      store: { query: () => [] },
+      submit: async (env) => {
+        submitted.push(env);
+      },
+    });
+    expect(await b.runCycle()).toEqual({ slots: 7 * 48, done: true });
+    expect(await b.runCycle()).toEqual({ slots: 0, done: true });
+    expect(access.reads).toHaveLength(8);
+    expect(new Set(submitted.map((e) => e.id)).size).toBe(submitted.length);
+  });
+
   it('does nothing when disabled or before the meter is known', async () => {
     const off = setup({ backfillDays: 0 });
     expect(await off.b.runCycle()).toEqual({ slots: 0, done: true });

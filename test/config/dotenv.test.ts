@@ -43,6 +43,20 @@ describe('parseDotenv', () => {
     expect(parseDotenv('A="open\nB=1\nB=2')).toEqual({ A: '"open', B: '2' });
   });
 
+  it('reads a long file with an unterminated quote in one pass (linear, not rescanned line by line)', () => {
+    // Quadratic parsing took seconds here; the result is what must hold, the time goes to the bench.
+    const n = 20_000;
+    const keys = Array.from({ length: n }, (_, k) => `K${k}=${k}`);
+    const parsed = parseDotenv(
+      ['OPEN="never closed', ...keys, "M='one", "two'", ...keys, "SQ='open"].join('\n'),
+    );
+    expect(parsed.OPEN).toBe('"never closed');
+    expect(parsed.M).toBe('one\ntwo');
+    expect(parsed.SQ).toBe("'open");
+    expect(parsed[`K${n - 1}`]).toBe(String(n - 1));
+    expect(Object.keys(parsed)).toHaveLength(n + 3);
+  });
+
   it('returns null for a missing file and parses an existing one', () => {
     const dir = tempDir('hems-env-');
     expect(readDotenvFile(join(dir, '.env'))).toBeNull();

@@ -7,6 +7,7 @@ import { READING_KEYS } from '../../src/reading/record.js';
 import { type CliRun, runCliOnce, startCli, tempDir } from '../support/cli.js';
 import { freePort, type Received, startHookServer } from '../support/http-server.js';
 import { startFakePubSub } from '../support/pubsub-server.js';
+import { stderrLines } from './harness.js';
 
 /**
  * Delivery guarantees (issue 6) through the built CLI: the emulator (`--port sim`) gives a
@@ -90,12 +91,6 @@ async function forward(port: number, target: string): Promise<{ close(): Promise
       }),
   };
 }
-
-const stderrLines = (run: CliRun, re: RegExp): string[] =>
-  run
-    .stderr()
-    .split('\n')
-    .filter((l) => re.test(l));
 
 describe.concurrent('delivery guarantees through the built CLI', () => {
   it('a webhook down for several cycles gets every reading, in order, once after de-duplication', async ({

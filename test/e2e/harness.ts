@@ -130,3 +130,18 @@ export function expectRecord(r: Rec): void {
 
 /** Counts complete stdout lines. */
 export const lineCount = (run: CliRun): number => liveReadings(run.stdout()).length;
+
+/** The complete stdout lines (a line still being written is left out). */
+export const stdoutLines = (run: CliRun): string[] =>
+  run
+    .stdout()
+    .split('\n')
+    .slice(0, -1)
+    .filter((l) => l !== '');
+
+/** The stderr lines (log lines) matching `re`. */
+export const stderrLines = (run: CliRun, re: RegExp): string[] =>
+  run
+    .stderr()
+    .split('\n')
+    .filter((l) => re.test(l));

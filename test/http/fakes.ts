@@ -1,5 +1,4 @@
 import type { HttpDeps, OutputStats } from '../../src/http/deps.js';
-import type { Logger } from '../../src/log.js';
 import { type Envelope, formatMeterTime, formatReadingTime } from '../../src/reading/record.js';
 import type { SourceStatus } from '../../src/service/types.js';
 
@@ -83,19 +82,4 @@ export function delivery(stats: Record<string, OutputStats>): NonNullable<HttpDe
   return { stats: () => stats };
 }
 
-export interface Captured extends Logger {
-  lines: { level: string; msg: string }[];
-}
-
-export function captureLogger(): Captured {
-  const lines: { level: string; msg: string }[] = [];
-  const log: Captured = {
-    lines,
-    debug: (m) => lines.push({ level: 'debug', msg: typeof m === 'function' ? m() : m }),
-    info: (m) => lines.push({ level: 'info', msg: m }),
-    warn: (m) => lines.push({ level: 'warn', msg: m }),
-    error: (m) => lines.push({ level: 'error', msg: m }),
-    child: () => log,
-  };
-  return log;
-}
+export { type Captured, captureLogger } from '../support/logger.js';

@@ -56,4 +56,26 @@ describe('healthOf', () => {
       expect(h.body).toMatchObject({ status: 'fail', reason: `session not up (state ${state})` });
     }
   });
+
+  it('fails while the store cannot be written, before any session reason, and says so in the body', () => {
+    const store = { up: false, problem: 'cannot write /x/hems.db (EROFS: read-only file system)' };
+    const fresh = healthOf(status({ lastReadingAt: NOW - 1000 }), NOW, INTERVAL, store);
+    expect(fresh).toEqual({
+      code: 503,
+      body: {
+        status: 'fail',
+        reason: 'store unavailable: cannot write /x/hems.db (EROFS: read-only file system)',
+        state: 'up',
+        lastReadingAt: new Date(NOW - 1000).toISOString(),
+        ageSeconds: 1,
+        meter: status().meter,
+        store,
+      },
+    });
+    expect(healthOf(status({ state: 'joining' }), NOW, INTERVAL, store).body).toMatchObject({
+      reason: expect.stringMatching(/^store unavailable: /),
+    });
+    const ok = healthOf(status({ lastReadingAt: NOW - 1000 }), NOW, INTERVAL, { up: true, problem: null });
+    expect(ok).toMatchObject({ code: 200, body: { status: 'ok', store: { up: true, problem: null } } });
+  });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isHemsError } from '../../src/errors.js';
-import type { HttpDeps } from '../../src/http/deps.js';
+import type { HttpDeps, StoreHealth } from '../../src/http/deps.js';
 import type { HalfHourDay } from '../../src/http/halfhours.js';
 import type { LatestView } from '../../src/http/latest.js';
 import { type HttpServer, isLoopback, parseListen, startHttpServer } from '../../src/http/server.js';
@@ -47,6 +47,53 @@ describe('HTTP server', () => {
     res = await fetch(`${s.url}/healthz`);
     expect(res.status).toBe(503);
     expect(((await res.json()) as { reason: string }).reason).toBe('session not up (state joining)');
+  });
+
+  it('a store that cannot be written: /healthz 503, a dashboard problem and hems_store_up 0', async () => {
+    const store = {
+      ...memoryStore([env(NOW - 20_000)]),
+      state: {
+        up: false,
+        problem: 'disk full at /var/lib/hems/hems.db (database or disk is full)',
+      } as StoreHealth,
+      status() {
+        return this.state;
+      },
+    };
+    const outputs = {
+      webhook: { depth: 0, delivered: 3, failures: 0, dropped: 0, deadLetters: 1, lastError: null },
+    };
+    const s = await start({ store, delivery: { stats: () => outputs } });
+    let res = await fetch(`${s.url}/healthz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      status: 'fail',
+      reason: 'store unavailable: disk full at /var/lib/hems/hems.db (database or disk is full)',
+      state: 'up',
+      store: { up: false, problem: 'disk full at /var/lib/hems/hems.db (database or disk is full)' },
+    });
+    const view = (await (await fetch(`${s.url}/api/latest`)).json()) as LatestView;
+    expect(view.ok).toBe(false);
+    expect(view.store).toEqual({ up: false, problem: store.state.problem });
+    expect(view.problems).toEqual([{ kind: 'store', message: store.state.problem }]);
+    expect(view.outputs[0]).toMatchObject({ name: 'webhook', deadLetters: 1, failing: false });
+    let metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toMatch(/^hems_store_up 0$/m);
+    expect(metrics).toMatch(/^hems_outbox_dead_letters_total\{output="webhook"\} 1$/m);
+
+    store.state = { up: true, problem: null };
+    res = await fetch(`${s.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', store: { up: true, problem: null } });
+    metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toMatch(/^hems_store_up 1$/m);
+  });
+
+  it('without a store, health and metrics say nothing about one', async () => {
+    const s = await start();
+    expect(await (await fetch(`${s.url}/healthz`)).json()).not.toHaveProperty('store');
+    expect(await (await fetch(`${s.url}/metrics`)).text()).not.toMatch(/^hems_store_up /m);
+    expect(((await (await fetch(`${s.url}/api/latest`)).json()) as LatestView).store).toBeNull();
   });
 
   it('is read-only: other methods get 405 with Allow', async () => {

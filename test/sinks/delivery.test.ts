@@ -1,17 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { HemsError } from '../../src/errors.js';
-import type { Logger } from '../../src/log.js';
 import type { Envelope } from '../../src/reading/record.js';
 import { backoffDelay } from '../../src/sinks/backoff.js';
 import { createDelivery, type Delivery } from '../../src/sinks/delivery.js';
 import { type OutputName, type Sink, SinkError } from '../../src/sinks/types.js';
 import { createWebhookSink } from '../../src/sinks/webhook.js';
+import { type LiveStore, openLiveStore } from '../../src/store/live.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { envelope } from '../store/envelopes.js';
 import { freePort, type HookServer, startHookServer } from '../support/http-server.js';
+import { captureLogger } from '../support/logger.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -27,6 +29,11 @@ function store(dir = tmp(), extra: Partial<Parameters<typeof openStore>[0]> = {}
   cleanups.push(() => s.close());
   return s;
 }
+function live(opts: Parameters<typeof openLiveStore>[0]): LiveStore {
+  const s = openLiveStore(opts);
+  cleanups.push(() => s.close());
+  return s;
+}
 function delivery(opts: Parameters<typeof createDelivery>[0]): Delivery {
   const d = createDelivery({ backoff: { baseMs: 20, maxMs: 100 }, ...opts });
   cleanups.push(() => d.close());
@@ -36,20 +43,6 @@ async function hook(port = 0): Promise<HookServer> {
   const s = await startHookServer(port);
   cleanups.push(() => s.close());
   return s;
-}
-
-type Line = { level: string; msg: string };
-function recordingLogger(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  const l = {
-    lines,
-    debug: (msg: string | (() => string)) => lines.push({ level: 'debug', msg: String(msg) }),
-    info: (msg: string) => lines.push({ level: 'info', msg }),
-    warn: (msg: string) => lines.push({ level: 'warn', msg }),
-    error: (msg: string) => lines.push({ level: 'error', msg }),
-    child: () => l,
-  };
-  return l;
 }
 
 /** A local or remote sink in memory, with a switch to make it fail. */
@@ -144,7 +137,7 @@ describe('delivery', () => {
   test('400 is reported once as a configuration error and retried slowly; other outputs go on', async () => {
     const srv = await hook();
     srv.respond(() => ({ status: 400, body: 'bad token' }));
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const local = memorySink('stdout', false);
     const d = delivery({
       store: store(),
@@ -208,7 +201,7 @@ describe('delivery', () => {
     s1.close();
 
     const srv = await hook(port);
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const s2 = store(dir);
     expect(s2.depth('webhook')).toBe(6);
     const d2 = delivery({ store: s2, logger, sinks: [createWebhookSink({ url: srv.url })] });
@@ -222,7 +215,7 @@ describe('delivery', () => {
 
   test('when the store fails, readings are delivered from memory and the store error is logged', async () => {
     const s = store(tmp(), { maxPages: 12 });
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const local = memorySink('stdout', false);
     const remote = memorySink('webhook', true);
     const d = delivery({ store: s, logger, sinks: [local.sink, remote.sink] });
@@ -259,6 +252,106 @@ describe('delivery', () => {
     await d.submit(envelope(3));
     expect(real.peek('webhook', 10).map((r) => r.env.id)).toEqual(ids(4));
     expect(d.stats().webhook?.depth).toBe(4);
+  });
+
+  test('readings delivered while the disk was full all reach the history once it has room', async () => {
+    // A real SQLITE_FULL: the file is filled up to the connection's max_page_count, then space
+    // is freed inside it (what deleting old files does for a real disk).
+    const dir = tmp();
+    openStore({ dir }).close();
+    const raw = new Database(join(dir, 'hems.db'));
+    cleanups.push(() => raw.close());
+    raw.exec('CREATE TABLE filler (b BLOB)');
+    raw.prepare('INSERT INTO filler VALUES (?)').run(Buffer.alloc(100_000));
+    const pages = raw.pragma('page_count', { simple: true }) as number;
+    const s = live({ dir, maxPages: pages + 3 });
+    const local = memorySink('stdout', false);
+    const remote = memorySink('webhook', true);
+    remote.ctl.fail = new SinkError('down', true);
+    const d = delivery({
+      store: s,
+      sinks: [local.sink, remote.sink],
+      storeBackoff: { baseMs: 10, maxMs: 20 },
+    });
+    const n = 40;
+    for (let i = 0; i < n; i++) await d.submit(envelope(i));
+    expect(s.status()).toMatchObject({ up: false, problem: expect.stringMatching(/^disk full at/) });
+    const storedWhileFull = s.query().length;
+    expect(storedWhileFull).toBeLessThan(n);
+    expect(local.ctl.got.map((e) => e.id)).toEqual(ids(n));
+    expect(d.stats().webhook?.depth).toBe(n);
+    raw.exec('DROP TABLE filler');
+    remote.ctl.fail = null;
+    expect(await d.flush(10_000)).toBe(true);
+    expect(s.status().up).toBe(true);
+    expect(s.query().map((e) => e.id)).toEqual(ids(n));
+    expect(remote.ctl.got.map((e) => e.id)).toEqual(ids(n));
+    expect(local.ctl.got).toHaveLength(n);
+    expect(s.depth('stdout') + s.depth('webhook')).toBe(0);
+  });
+
+  test('a held reading in flight when it is written is not delivered again from its outbox row', async () => {
+    const real = store();
+    let broken = true;
+    const flaky: Store = {
+      ...real,
+      insert(env, outputs) {
+        if (broken) throw new HemsError('STORE_FAILED', 'disk full');
+        return real.insert(env, outputs);
+      },
+    };
+    const got: string[] = [];
+    let release: (() => void) | null = null;
+    const sink: Sink = {
+      name: 'webhook',
+      remote: true,
+      async deliver(env) {
+        if (got.length === 0) await new Promise<void>((r) => (release = r));
+        got.push(env.id);
+      },
+      async stop() {},
+    };
+    const d = delivery({ store: flaky, sinks: [sink] });
+    await d.submit(envelope(0));
+    await until(() => release !== null);
+    broken = false;
+    await d.submit(envelope(1)); // writes the held reading 0, with a row for the webhook
+    expect(real.depth('webhook')).toBe(2);
+    (release as unknown as () => void)();
+    expect(await d.flush(10_000)).toBe(true);
+    expect(got).toEqual(ids(2));
+    expect(real.depth('webhook')).toBe(0);
+  });
+
+  test('an outbox row that cannot be decoded is set aside; the output delivers the rest and counts it', async () => {
+    const dir = tmp();
+    const s = store(dir);
+    const remote = memorySink('webhook', true);
+    remote.ctl.fail = new SinkError('down', true);
+    const d = delivery({ store: s, sinks: [remote.sink] });
+    for (let i = 0; i < 3; i++) await d.submit(envelope(i));
+    const raw = new Database(join(dir, 'hems.db'));
+    raw.prepare('UPDATE readings SET payload = ? WHERE id = ?').run('{broken', envelope(1).id);
+    raw.close();
+    remote.ctl.fail = null;
+    expect(await d.flush(10_000)).toBe(true);
+    expect(remote.ctl.got.map((e) => e.id)).toEqual([envelope(0).id, envelope(2).id]);
+    expect(d.stats().webhook).toMatchObject({ depth: 0, delivered: 2, deadLetters: 1 });
+  });
+
+  test('a database deleted under a waiting output: its undelivered readings still arrive, once, in order', async () => {
+    const dir = tmp();
+    const s = live({ dir });
+    const remote = memorySink('webhook', true);
+    remote.ctl.fail = new SinkError('down', true);
+    const d = delivery({ store: s, sinks: [remote.sink] });
+    for (let i = 0; i < 3; i++) await d.submit(envelope(i));
+    await until(() => (d.stats().webhook?.failures ?? 0) >= 1);
+    unlinkSync(join(dir, 'hems.db'));
+    await d.submit(envelope(3));
+    remote.ctl.fail = null;
+    expect(await d.flush(10_000)).toBe(true);
+    expect(remote.ctl.got.map((e) => e.id)).toEqual(ids(4));
   });
 
   test('the outbox cap shows in stats as dropped', async () => {

@@ -24,8 +24,9 @@ function seeded(n: number): string {
 }
 async function exported(opts: Omit<Parameters<typeof runExport>[0], 'out'>): Promise<[string, number]> {
   let text = '';
-  const n = await runExport({ ...opts, out: (t) => (text += t) });
-  return [text, n];
+  const r = await runExport({ ...opts, out: (t) => (text += t) });
+  expect(r.skipped).toBe(0);
+  return [text, r.written];
 }
 
 describe('export', () => {

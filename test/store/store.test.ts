@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { isHemsError } from '../../src/errors.js';
-import type { Logger } from '../../src/log.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { captureLogger } from '../support/logger.js';
 import { BASE_MS, envelope } from './envelopes.js';
 
 const dirs: string[] = [];
@@ -24,19 +24,6 @@ afterEach(() => {
   for (const s of stores.splice(0)) s.close();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-function recordingLogger(): Logger & { lines: { level: string; msg: string }[] } {
-  const lines: { level: string; msg: string }[] = [];
-  const l = {
-    lines,
-    debug: () => {},
-    info: (msg: string) => lines.push({ level: 'info', msg }),
-    warn: (msg: string) => lines.push({ level: 'warn', msg }),
-    error: (msg: string) => lines.push({ level: 'error', msg }),
-    child: () => l,
-  };
-  return l;
-}
 
 describe('store', () => {
   test('creates <dir>/hems.db in WAL mode with synchronous FULL', () => {
@@ -105,7 +92,7 @@ describe('store', () => {
 
   test('a full outbox drops its oldest rows, logs loudly and keeps a persisted counter', () => {
     const dir = tmp();
-    const logger = recordingLogger();
+    const logger = captureLogger();
     const s = openStore({ dir, outboxMax: 3, logger });
     for (let i = 0; i < 5; i++) s.insert(envelope(i), ['webhook', 'gcloud']);
     s.ack('gcloud', s.peek('gcloud', 10)[2]!.seq);
@@ -188,6 +175,114 @@ describe('store', () => {
     }
     expect(isHemsError(err, 'STORE_FAILED')).toBe(true);
     expect((err as { context: { sqlite?: string } }).context.sqlite).toBe('SQLITE_FULL');
+  });
+
+  test('a damaged file is moved aside as hems.db.corrupt-<time> (never overwritten) and a new one started', () => {
+    const dir = tmp();
+    const garbage = Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919) % 251));
+    writeFileSync(join(dir, 'hems.db'), garbage);
+    writeFileSync(join(dir, 'hems.db-wal'), 'stale wal');
+    const logger = captureLogger();
+    const s = open({ dir, logger, now: () => Date.UTC(2026, 4, 20, 3, 4, 5) });
+    expect(s.insert(envelope(1), ['webhook'])).toBe(true);
+    expect(readFileSync(join(dir, 'hems.db.corrupt-20260520T030405Z'))).toEqual(garbage);
+    expect(readFileSync(join(dir, 'hems.db.corrupt-20260520T030405Z-wal'), 'utf8')).toBe('stale wal');
+    expect(logger.lines).toHaveLength(1);
+    expect(logger.lines[0]).toEqual({
+      level: 'warn',
+      msg: expect.stringMatching(
+        /^\S+\/hems\.db is damaged \(not an SQLite database: wrong file header\): moved it to \S+\/hems\.db\.corrupt-20260520T030405Z and started a new database/,
+      ),
+    });
+    // A second damaged file at the same second does not replace the first one set aside.
+    s.close();
+    writeFileSync(join(dir, 'hems.db'), garbage);
+    writeFileSync(join(dir, 'hems.db-wal'), '');
+    open({ dir, now: () => Date.UTC(2026, 4, 20, 3, 4, 5) });
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.includes('.corrupt-'))
+        .sort(),
+    ).toEqual([
+      'hems.db.corrupt-20260520T030405Z',
+      'hems.db.corrupt-20260520T030405Z-2',
+      'hems.db.corrupt-20260520T030405Z-2-wal',
+      'hems.db.corrupt-20260520T030405Z-wal',
+    ]);
+  });
+
+  test('a file with a good header but damaged pages is moved aside too, with its WAL', () => {
+    const dir = tmp();
+    const w = openStore({ dir });
+    for (let i = 0; i < 30; i++) w.insert(envelope(i), ['webhook']);
+    w.close();
+    const path = join(dir, 'hems.db');
+    const bytes = readFileSync(path);
+    for (let i = 100; i < bytes.length; i++) bytes[i] = (i * 31) % 256;
+    writeFileSync(path, bytes);
+    writeFileSync(`${path}-wal`, 'wal of the damaged file');
+    const logger = captureLogger();
+    const s = open({ dir, logger });
+    expect(s.query()).toEqual([]);
+    const aside = readdirSync(dir).find((f) => /^hems\.db\.corrupt-\d{8}T\d{6}Z$/.test(f));
+    expect(aside).toBeDefined();
+    expect(readFileSync(join(dir, aside!))).toEqual(bytes);
+    expect(readFileSync(join(dir, `${aside}-wal`), 'utf8')).toBe('wal of the damaged file');
+    expect(logger.lines.map((l) => l.msg)).toEqual([
+      expect.stringMatching(/hems\.db is damaged \(database disk image is malformed\): moved it to/),
+    ]);
+  });
+
+  test('an outbox row whose reading cannot be decoded is set aside as a dead letter, once; the rest flows', () => {
+    const dir = tmp();
+    const logger = captureLogger();
+    const s = open({ dir, logger });
+    for (let i = 0; i < 4; i++) s.insert(envelope(i), ['webhook', 'mqtt']);
+    const raw = new Database(join(dir, 'hems.db'));
+    raw
+      .prepare('UPDATE readings SET payload = ? WHERE id = ?')
+      .run('{"id": "r-000001", trunc', envelope(1).id);
+    raw
+      .prepare('UPDATE readings SET payload = ? WHERE id = ?')
+      .run(JSON.stringify({ ...envelope(2), reading: { timestamp: 'soon' } }), envelope(2).id);
+    raw.close();
+    expect(s.peek('webhook', 10).map((r) => r.env.id)).toEqual([envelope(0).id, envelope(3).id]);
+    expect(s.depth('webhook')).toBe(2);
+    expect(s.deadLetters('webhook')).toBe(2);
+    expect(s.deadLetters('mqtt')).toBe(0);
+    expect(s.peek('webhook', 10)).toHaveLength(2);
+    const errors = logger.lines.filter((l) => l.level === 'error');
+    expect(errors.map((l) => l.msg)).toEqual([
+      expect.stringMatching(/^outbox for webhook: stored reading r-000001 cannot be decoded \(not JSON/),
+      expect.stringMatching(/^outbox for webhook: stored reading r-000002 cannot be decoded \(\w+ is not a/),
+    ]);
+    s.close();
+    const again = open({ dir });
+    expect(again.deadLetters('webhook')).toBe(2);
+    const row = new Database(join(dir, 'hems.db'), { readonly: true })
+      .prepare('SELECT output, reading_id AS id, payload FROM outbox_dead_letters ORDER BY seq LIMIT 1')
+      .get();
+    expect(row).toEqual({ output: 'webhook', id: envelope(1).id, payload: '{"id": "r-000001", trunc' });
+  });
+
+  test('query and latest skip undecodable rows with one warning each; iterate reports them', () => {
+    const dir = tmp();
+    const logger = captureLogger();
+    const s = open({ dir, logger });
+    for (let i = 0; i < 3; i++) s.insert(envelope(i), []);
+    const raw = new Database(join(dir, 'hems.db'));
+    raw.prepare('UPDATE readings SET payload = ? WHERE id = ?').run('null', envelope(2).id);
+    raw.close();
+    expect(s.query().map((e) => e.id)).toEqual([envelope(0).id, envelope(1).id]);
+    expect(s.query()).toHaveLength(2);
+    expect(s.latest()?.id).toBe(envelope(1).id);
+    expect(logger.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+    const bad: string[] = [];
+    expect([...s.iterate({}, (id, why) => bad.push(`${id}: ${why}`))].map((e) => e.id)).toEqual([
+      envelope(0).id,
+      envelope(1).id,
+    ]);
+    expect(bad).toEqual([`${envelope(2).id}: not a JSON object`]);
   });
 
   test('a read-only store refuses writes with STORE_FAILED and still reads', () => {
