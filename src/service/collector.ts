@@ -131,12 +131,13 @@ export async function runCollector(config: Config, deps: CollectorDeps): Promise
         else logger.error(`reading failed: ${describeError(e)}`);
         return;
       }
-      logger.info(summary(env));
       try {
         await delivery.submit(env);
       } catch (e) {
         logger.error(`delivery failed: ${describeError(e)}`);
       }
+      // Logged once stored, so the line means the reading survives a kill.
+      logger.info(summary(env));
       http?.onReading(env);
       // Missed half hours are fetched after the live reading, one bounded step per slot.
       if (backfill && !stop.signal.aborted) await backfill.afterReading(deps.hardSignal);
