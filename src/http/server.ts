@@ -77,7 +77,8 @@ export async function startHttpServer(listen: string, deps: HttpDeps): Promise<H
     status: () => deps.source.status(),
     latest,
     outputs,
-    period: () => costs.period(),
+    // The store may be unavailable: then there is no period figure, and the scrape still works.
+    period: () => (storeHealth()?.up === false ? null : costs.period()),
     ...(deps.store?.status ? { store: storeHealth } : {}),
   });
 
@@ -95,6 +96,13 @@ export async function startHttpServer(listen: string, deps: HttpDeps): Promise<H
     }
     for (const [end, kwh] of memory) if (!slots.has(end)) slots.set(end, kwh);
     return halfHourDay(date, deps.timezone, slots);
+  };
+
+  /** A panel computed from the store: 503 saying so while the store is unavailable. */
+  const fromStore = (answer: () => unknown): Reply => {
+    const h = storeHealth();
+    if (h && !h.up) return json(503, { error: 'store unavailable', problem: h.problem ?? null });
+    return json(200, answer());
   };
 
   const route = async (req: IncomingMessage, url: URL): Promise<Reply> => {
@@ -136,11 +144,11 @@ export async function startHttpServer(listen: string, deps: HttpDeps): Promise<H
         return json(200, halfHours(date));
       }
       case '/api/cost':
-        return json(200, costs.cost());
+        return fromStore(() => costs.cost());
       case '/api/month':
-        return json(200, costs.month());
+        return fromStore(() => costs.month());
       case '/api/power6h':
-        return json(200, costs.power6h());
+        return fromStore(() => costs.power6h());
       default:
         log.debug(() => `404 ${req.method} ${url.pathname}`);
         return json(404, { error: 'not found' });

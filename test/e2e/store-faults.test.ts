@@ -80,6 +80,10 @@ describe.concurrent('store faults through the built CLI', () => {
         store: { up: false },
       });
       expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^hems_store_up 0$/m);
+      // The panels computed from the store say why they have nothing.
+      const cost = await fetch(`${url}/api/cost`);
+      expect(cost.status).toBe(503);
+      expect(await cost.json()).toMatchObject({ error: 'store unavailable' });
       const browser = await chromium.launch({
         executablePath: '/usr/bin/chromium',
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
