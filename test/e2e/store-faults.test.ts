@@ -8,9 +8,9 @@ import { readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'no
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { chromium } from 'playwright-core';
 import { describe, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
+import { launchChromium } from '../support/browser.js';
 import { runCliOnce, startCli, tempDir } from '../support/cli.js';
 import { freePort, startHookServer } from '../support/http-server.js';
 import { jsonLines, liveArgs, stderrLines, stdoutLines, waitFor } from './harness.js';
@@ -84,10 +84,7 @@ describe.concurrent('store faults through the built CLI', () => {
       const cost = await fetch(`${url}/api/cost`);
       expect(cost.status).toBe(503);
       expect(await cost.json()).toMatchObject({ error: 'store unavailable' });
-      const browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage({ locale: 'en-US' });
         await page.goto(`${url}/`);

@@ -1,9 +1,13 @@
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { program } from './programs.js';
 
-/** Debian's headless Chromium (playwright cannot download browsers here). */
+/**
+ * The system's headless Chromium (playwright cannot download browsers here): chromium on
+ * Debian and Raspberry Pi OS, chromium-browser on Ubuntu.
+ */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: program('chromium', 'chromium-browser'),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
 }

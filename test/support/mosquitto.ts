@@ -4,8 +4,9 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
+import { program } from './programs.js';
 
-export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
+export const MOSQUITTO_BIN = program('mosquitto');
 
 /** A real Mosquitto broker on 127.0.0.1 for one test file, with persistence in a temp dir. */
 export interface Broker {
