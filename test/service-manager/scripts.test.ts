@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AS_UNPRIVILEGED, readableCopy } from '../support/other-user.js';
 import { install, REPO, run, runManager, useRoots } from './helpers.js';
 
 const root = useRoots();
@@ -27,11 +28,11 @@ describe('the scripts themselves', () => {
   });
 
   it('need root for a real install', async () => {
-    // Run as an unprivileged user (nobody) when the tests themselves run as root.
-    const asUser =
-      process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
-    const [cmd, ...args] = [...asUser, 'bash', 'service-manager.sh', 'install', '-y'];
-    const r = await run(cmd ?? 'bash', args);
+    // As an unprivileged user (nobody when the tests run as root), from a copy that user can read
+    // wherever the checkout lives.
+    const dir = readableCopy(REPO, ['service-manager.sh', 'scripts']);
+    const [cmd, ...args] = [...AS_UNPRIVILEGED, 'bash', join(dir, 'service-manager.sh'), 'install', '-y'];
+    const r = await run(cmd ?? 'bash', args, { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('must be run as root');
   });
