@@ -68,6 +68,9 @@ describe('--http with --port sim (default backfill)', () => {
   });
 
   it('/healthz: 200 with a small JSON body while readings are fresh', async () => {
+    // Asked right after a reading (fresh means within two intervals: 2 s, short on a busy machine).
+    const seen = liveReadings(run.stdout()).length;
+    await run.until(() => liveReadings(run.stdout()).length > seen, 'the next reading');
     const res = await fetch(`${base}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', state: 'up' });
