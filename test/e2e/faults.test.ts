@@ -1,7 +1,7 @@
 /** Radio trouble through the CLI (issue 4): failed joins are retried with backoff, lost replies resent. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { type CliRun, startCli, tempDir } from '../support/cli.js';
-import { CREDS, expectRecord, lineCount, liveArgs, liveReadings, type Sim, startSim } from './harness.js';
+import { CREDS, expectRecord, lineCount, liveArgs, liveReadings, startSim } from './harness.js';
 
 /** The time of the first stderr log line matching `re`. */
 function timeOf(stderr: string, re: RegExp): number {
@@ -10,22 +10,30 @@ function timeOf(stderr: string, re: RegExp): number {
   return Date.parse(line!.slice(0, 24));
 }
 
-describe('radio faults from `simulate`', () => {
-  let sim: Sim | undefined;
-  let run: CliRun | undefined;
-  afterEach(async () => {
-    await run?.stop('SIGKILL');
-    await sim?.run.stop();
-    run = sim = undefined;
-  });
+// The two cases wait on real backoffs and resend timeouts: they run side by side.
+describe.concurrent('radio faults from `simulate`', () => {
+  /** An emulator with `faults` and a collector against it, both stopped when the test ends. */
+  const start = async (
+    onTestFinished: TestContext['onTestFinished'],
+    faults: string[],
+    extra: string[] = [],
+  ): Promise<CliRun> => {
+    const sim = await startSim(faults, CREDS);
+    onTestFinished(async () => {
+      await sim.run.stop();
+    });
+    const run = startCli(liveArgs(sim.url, `${tempDir()}/state`, ...extra), { env: CREDS });
+    onTestFinished(async () => {
+      await run.stop('SIGKILL');
+    });
+    return run;
+  };
 
-  const collect = (s: Sim, extra: string[] = []) =>
-    startCli(liveArgs(s.url, `${tempDir()}/state`, ...extra), { env: CREDS });
-
-  it('--fault-join-failures 2: both failures logged, retried with growing backoff, then readings', async () => {
-    sim = await startSim(['--fault-join-failures', '2'], CREDS);
-    const r = collect(sim);
-    run = r;
+  it('--fault-join-failures 2: both failures logged, retried with growing backoff, then readings', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const r = await start(onTestFinished, ['--fault-join-failures', '2']);
     await r.until(() => lineCount(r) >= 1, 'a reading after two failed joins', 40_000);
     const err = r.stderr();
     const first = timeOf(err, /PANA join failed \(1 in a row\)/);
@@ -38,10 +46,11 @@ describe('radio faults from `simulate`', () => {
     for (const rec of liveReadings(r.stdout())) expectRecord(rec);
   });
 
-  it('--fault-drop-responses 2: the Get is resent with a fresh TID and readings arrive', async () => {
-    sim = await startSim(['--fault-drop-responses', '2'], CREDS);
-    const r = collect(sim, ['--debug']);
-    run = r;
+  it('--fault-drop-responses 2: the Get is resent with a fresh TID and readings arrive', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const r = await start(onTestFinished, ['--fault-drop-responses', '2'], ['--debug']);
     await r.until(() => lineCount(r) >= 2, 'two readings after two lost replies', 45_000);
     expect(await r.stop()).toBe(0);
     const beforeFirst = r.stderr().split(/meter constants/)[0]!;
