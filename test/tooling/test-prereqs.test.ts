@@ -14,8 +14,6 @@ import { program } from '../support/programs.js';
 const BASH = program('bash');
 const INSTALL_ARGS = 'install -y --no-install-recommends';
 const INSTALL = `apt-get ${INSTALL_ARGS}`;
-/** A sudo that needs no password: runs the command (`sudo -n true` answers yes). */
-const SUDO_NOPASSWD = '[ "$1" = -n ] && shift; [ "$1" = true ] && exit 0; exec "$@"';
 // The script also looks in the sbin directories, where Debian puts mosquitto: a PATH hides it
 // only where it is installed elsewhere.
 const SBIN_MOSQUITTO = ['/usr/local/sbin', '/usr/sbin', '/sbin'].some((d) =>
@@ -80,6 +78,15 @@ function standIn(box: Sandbox, name: string, body: string): void {
   chmodSync(path, 0o755);
 }
 
+/** A sandbox with a password-less sudo and an apt-get that runs `aptBody` (both stand-ins). */
+function withApt(aptBody: string): Sandbox {
+  const box = sandbox();
+  link(box, 'env');
+  standIn(box, 'sudo', '[ "$1" = -n ] && shift; [ "$1" = true ] && exit 0; exec "$@"');
+  standIn(box, 'apt-get', aptBody);
+  return box;
+}
+
 /** Runs the copy with PATH = bin/ (by default), as an unprivileged user when `unprivileged`. */
 function check(box: Sandbox, unprivileged: boolean, path = box.bin): Promise<RunResult> {
   const [cmd, ...args] = [...(unprivileged ? AS_UNPRIVILEGED : []), BASH, 'scripts/test-prereqs.sh'];
@@ -121,10 +128,7 @@ describe('scripts/test-prereqs.sh', () => {
   });
 
   it('with sudo -n allowed: apt-get update, then install through sudo, then checks again', async () => {
-    const box = sandbox();
-    link(box, 'env');
-    standIn(box, 'sudo', SUDO_NOPASSWD);
-    standIn(box, 'apt-get', 'exit 0');
+    const box = withApt('exit 0');
     const r = await check(box, true);
     const packages = HIDDEN.join(' ');
     expect(lines(r.stderr)[0]).toBe(`test prerequisites: missing ${packages}; installing them with apt-get`);
@@ -143,10 +147,7 @@ describe('scripts/test-prereqs.sh', () => {
   });
 
   it('as the user the tests run as: apt-get directly when root, through sudo -n otherwise', async () => {
-    const box = sandbox();
-    link(box, 'env');
-    standIn(box, 'sudo', SUDO_NOPASSWD);
-    standIn(box, 'apt-get', 'exit 0');
+    const box = withApt('exit 0');
     const r = await check(box, false);
     const viaSudo = process.getuid?.() !== 0;
     expect(box.log().filter((l) => l.startsWith('sudo')).length > 0).toBe(viaSudo);
@@ -158,10 +159,7 @@ describe('scripts/test-prereqs.sh', () => {
   });
 
   it('when apt-get fails: one more line with the command to run by hand, exit 1', async () => {
-    const box = sandbox();
-    link(box, 'env');
-    standIn(box, 'sudo', SUDO_NOPASSWD);
-    standIn(box, 'apt-get', 'echo "E: Could not resolve deb.debian.org" >&2; exit 100');
+    const box = withApt('echo "E: Could not resolve deb.debian.org" >&2; exit 100');
     const r = await check(box, true);
     expect(lines(r.stderr)).toEqual([
       `test prerequisites: missing ${HIDDEN.join(' ')}; installing them with apt-get`,
