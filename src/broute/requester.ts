@@ -38,6 +38,11 @@ export class Requester {
     link.onDown((e) => this.failAll(e));
   }
 
+  /** The longest one request can take: every resend waiting its full time, sends refused too. */
+  boundMs(): number {
+    return (this.t.resends + 1) * this.t.response + (this.t.resends + 3) * this.t.sendFailDelay;
+  }
+
   onNotice(listener: (n: MeterNotice) => void): () => void {
     this.notices.add(listener);
     return () => this.notices.delete(listener);
