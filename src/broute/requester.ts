@@ -38,9 +38,13 @@ export class Requester {
     link.onDown((e) => this.failAll(e));
   }
 
-  /** The longest one request can take: every resend waiting its full time, sends refused too. */
+  /**
+   * How long one request can take on a lossy radio: every attempt waiting out its reply, and
+   * one send the dongle could not make. (A run of refused sends — a busy channel, the TX limit
+   * — can take longer; it ends the session instead.)
+   */
   boundMs(): number {
-    return (this.t.resends + 1) * this.t.response + (this.t.resends + 3) * this.t.sendFailDelay;
+    return (this.t.resends + 1) * this.t.response + this.t.sendFailDelay;
   }
 
   onNotice(listener: (n: MeterNotice) => void): () => void {

@@ -102,7 +102,7 @@ class Session implements MeterSource {
       return Promise.reject(new HemsError('INPUT_INVALID', `history day must be 0–99, got ${day}`));
     }
     return this.serial(() =>
-      this.rounds(signal, (meter) => this.reader.historyDay(meter, day, this.clock, signal)),
+      this.rounds(signal, (meter) => this.reader.historyDay(meter, day, this.clock, signal, opts.deadline)),
     );
   }
 
