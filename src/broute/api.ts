@@ -65,6 +65,24 @@ export interface MeterNotice {
   fixedReverse: FixedTimeEnergy | null;
 }
 
+/** One day of the meter's history (E2), with the meter's own date when it was read. */
+export interface HistoryDay extends DayHistory {
+  /**
+   * The meter's current date (0x98, "YYYY-MM-DD") read in the same Get as E2, so the day the
+   * E5 index counts from is known (§C.2); null when the meter does not offer 0x98.
+   */
+  meterDate: string | null;
+}
+
+export interface HistoryOptions {
+  /**
+   * Epoch ms by which the read must be over (the next live reading): a request is started only
+   * when its worst case fits, else the read ends with ABORTED (context.deferred) and resumes
+   * where it stopped at the next call for the same day.
+   */
+  deadline?: number;
+}
+
 /** The B-route link and the meter behind it, as the service consumes them. */
 export interface MeterSource {
   /** Connects (opens, joins, reads constants) as needed and takes one batched Get. */
@@ -73,7 +91,7 @@ export interface MeterSource {
    * SetC E5 = day, then Get E2 (§C.2), in the same queue as read(), never during one. E5 counts
    * days from the METER's today. Rejects METER_BAD_RESPONSE when the echoed day differs.
    */
-  readHistoryDay(day: number, signal?: AbortSignal): Promise<DayHistory>;
+  readHistoryDay(day: number, signal?: AbortSignal, opts?: HistoryOptions): Promise<HistoryDay>;
   /** Scans (opening the port as needed), saves the best meter, returns all found. */
   scan(signal?: AbortSignal): Promise<PanDesc[]>;
   status(): SourceStatus;

@@ -5,7 +5,6 @@
  */
 import { ESV } from '../echonet/esv.js';
 import {
-  type DayHistory,
   decodeCoefficient,
   decodeEffectiveDigits,
   decodeHistory,
@@ -14,9 +13,10 @@ import {
   type MeterConstants,
 } from '../echonet/meter.js';
 import { decodePropertyMap } from '../echonet/property-map.js';
+import { decodeCurrentDate } from '../echonet/superclass.js';
 import { HemsError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { MeterSample } from './api.js';
+import type { HistoryDay, MeterSample } from './api.js';
 import { fetchProperties, newBatchState } from './batch.js';
 import type { Requester } from './requester.js';
 import { loadFacts, saveFacts } from './state-files.js';
@@ -25,6 +25,8 @@ const D3 = 0xd3;
 const E1 = 0xe1;
 const D7 = 0xd7;
 const GET_MAP = 0x9f;
+const CURRENT_TIME = 0x97;
+const CURRENT_DATE = 0x98;
 const CONSTANT_EPCS = [D3, E1, D7, GET_MAP];
 /** Per-reading EPCs (§C.2); E3/EB only when the Get map lists them. */
 const BASE_EPCS = [0xe7, 0xe8, 0xe0, 0xea];
@@ -49,6 +51,8 @@ export class MeterReader {
   private batch = newBatchState(INITIAL_PER_GET);
   private saved = '';
   private saving: Promise<void> = Promise.resolve();
+  /** The day E5 was last set to (a history read cut short resumes at its Get); null = unknown. */
+  private e5: number | null = null;
 
   constructor(
     private readonly requester: Requester,
@@ -86,30 +90,58 @@ export class MeterReader {
     return { meter, atMs: now(), constants: facts.constants, ...decodeReadingValues(props) };
   }
 
-  /** SetC E5 = day, then Get E2 (§B.3, §C.2); the E2 must echo the day asked for. */
-  async historyDay(meter: string, day: number, now: () => number, signal?: AbortSignal): Promise<DayHistory> {
+  /**
+   * SetC E5 = day, then Get E2 with the meter's date (0x98) and time (0x97) when listed (§B.3,
+   * §C.2); the E2 must echo the day asked for. With a deadline, each request starts only when
+   * its worst case fits before it; a day cut short resumes at its Get (E5 is remembered).
+   */
+  async historyDay(
+    meter: string,
+    day: number,
+    now: () => number,
+    signal?: AbortSignal,
+    deadline?: number,
+  ): Promise<HistoryDay> {
     await this.prepare(meter);
-    if (!this.constants()) await this.readConstants(meter, now, signal);
+    const fits = (): void => {
+      if (deadline !== undefined && Date.now() + this.requester.boundMs() > deadline) {
+        throw new HemsError('ABORTED', 'no idle radio time left for a history request', { deferred: true });
+      }
+    };
+    if (!this.constants()) {
+      fits();
+      await this.readConstants(meter, now, signal);
+    }
     const map = this.facts?.getMap;
     if (map && !map.has(0xe2)) {
       throw new HemsError('METER_SNA', 'the meter does not list E2 (day history) in its Get map');
     }
-    const set = await this.requester.request(
-      { esv: ESV.SetC, properties: [{ epc: 0xe5, edt: Uint8Array.of(day) }] },
-      [ESV.Set_Res, ESV.SetC_SNA],
-      signal,
-    );
-    if (set.esv !== ESV.Set_Res) throw new HemsError('METER_SNA', `the meter refused E5 = ${day} (SetC_SNA)`);
-    const res = await this.requester.get([0xe2], signal);
-    const h = decodeIf(decodeHistory, res.properties.find((p) => p.epc === 0xe2)?.edt);
+    if (this.e5 !== day) {
+      fits();
+      this.e5 = null;
+      const set = await this.requester.request(
+        { esv: ESV.SetC, properties: [{ epc: 0xe5, edt: Uint8Array.of(day) }] },
+        [ESV.Set_Res, ESV.SetC_SNA],
+        signal,
+      );
+      if (set.esv !== ESV.Set_Res)
+        throw new HemsError('METER_SNA', `the meter refused E5 = ${day} (SetC_SNA)`);
+      this.e5 = day;
+    }
+    fits();
+    const clock = [CURRENT_DATE, CURRENT_TIME].filter((e) => !map || map.has(e));
+    const res = await this.requester.get([0xe2, ...clock], signal);
+    const edt = (epc: number) => res.properties.find((p) => p.epc === epc)?.edt;
+    const h = decodeIf(decodeHistory, edt(0xe2));
     if (!h) throw new HemsError('METER_SNA', 'the meter gave no day history (E2)');
     if (h.day !== day) {
+      this.e5 = h.day;
       throw new HemsError('METER_BAD_RESPONSE', `the meter answered history day ${h.day} for day ${day}`, {
         asked: day,
         got: h.day,
       });
     }
-    return h;
+    return { ...h, meterDate: decodeIf(decodeCurrentDate, edt(CURRENT_DATE)) };
   }
 
   /** D3, E1, D7 and the Get map in one Get (split as the meter needs). */
@@ -122,6 +154,7 @@ export class MeterReader {
   private async prepare(meter: string): Promise<void> {
     if (this.factsFor === meter) return;
     this.factsFor = meter;
+    this.e5 = null;
     this.batch = newBatchState(INITIAL_PER_GET);
     this.facts = null;
     const cached = await loadFacts(this.stateDir, meter, (why) => this.log.info(why));

@@ -38,6 +38,15 @@ export class Requester {
     link.onDown((e) => this.failAll(e));
   }
 
+  /**
+   * How long one request can take on a lossy radio: every attempt waiting out its reply, and
+   * one send the dongle could not make. (A run of refused sends — a busy channel, the TX limit
+   * — can take longer; it ends the session instead.)
+   */
+  boundMs(): number {
+    return (this.t.resends + 1) * this.t.response + this.t.sendFailDelay;
+  }
+
   onNotice(listener: (n: MeterNotice) => void): () => void {
     this.notices.add(listener);
     return () => this.notices.delete(listener);

@@ -3,11 +3,19 @@
  * interleave) and the retry rounds that turn the link's failures into a rejoin, a re-init or a
  * reopen (protocol.md §D.4). The link, the requester and the meter reader do the work.
  */
-import type { DayHistory, MeterConstants } from '../echonet/meter.js';
+import type { MeterConstants } from '../echonet/meter.js';
 import { describeError, HemsError, isHemsError } from '../errors.js';
 import { registerSecret } from '../log.js';
 import type { PanDesc } from '../skstack/api.js';
-import type { MeterNotice, MeterSample, MeterSource, SourceCounters, SourceStatus } from './api.js';
+import type {
+  HistoryDay,
+  HistoryOptions,
+  MeterNotice,
+  MeterSample,
+  MeterSource,
+  SourceCounters,
+  SourceStatus,
+} from './api.js';
 import { Link } from './link.js';
 import { MeterReader } from './meter-reader.js';
 import { DEFAULT_SESSION_TIMEOUTS, type MeterSessionOptions } from './options.js';
@@ -89,12 +97,12 @@ class Session implements MeterSource {
     );
   }
 
-  readHistoryDay(day: number, signal?: AbortSignal): Promise<DayHistory> {
+  readHistoryDay(day: number, signal?: AbortSignal, opts: HistoryOptions = {}): Promise<HistoryDay> {
     if (!Number.isInteger(day) || day < 0 || day > 99) {
       return Promise.reject(new HemsError('INPUT_INVALID', `history day must be 0–99, got ${day}`));
     }
     return this.serial(() =>
-      this.rounds(signal, (meter) => this.reader.historyDay(meter, day, this.clock, signal)),
+      this.rounds(signal, (meter) => this.reader.historyDay(meter, day, this.clock, signal, opts.deadline)),
     );
   }
 

@@ -165,6 +165,7 @@ const startHttp: NonNullable<RunWiring['startHttp']> = async ({
   store,
   intervalMs,
   logger,
+  backfill,
 }) => {
   const { startHttpServer } = await import('../http/server.js');
   const http = config.http!;
@@ -176,6 +177,7 @@ const startHttp: NonNullable<RunWiring['startHttp']> = async ({
     intervalMs,
     timezone: config.timezone,
     tariff: config.tariff,
+    ...(backfill ? { backfill } : {}),
     logger: logger.child('http'),
   });
 };

@@ -102,6 +102,7 @@ export function buildProgram(h: CommandHandlers, io: CliIo, setCode: (code: numb
     .option('--fault-join-failures <n>', 'the next N joins fail (EVENT 24)')
     .option('--fault-scan-misses <n>', 'the next N scans find nothing')
     .option('--fault-drop-responses <n>', 'the next N meter requests get no answer')
+    .option('--fault-drop-every <n>', 'a lossy radio: every Nth answer of the meter is lost')
     .option('--fault-send-failures <n>', 'the next N sends fail (EVENT 21 param 01)')
     .option('--fault-stray-traffic', 'mix PANA, INF and foreign datagrams and blank lines into the output')
     .option('--fault-garbage', 'mix garbage lines into the output')

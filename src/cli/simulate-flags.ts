@@ -62,6 +62,7 @@ function faultFlags(opts: OptionBag, dongle: EmulatedDongle): Partial<Faults> {
   set('joinFailures', num(opts, 'faultJoinFailures', 0, 1_000_000));
   set('scanMisses', num(opts, 'faultScanMisses', 0, 1_000_000));
   set('dropResponses', num(opts, 'faultDropResponses', 0, 1_000_000));
+  set('dropEvery', num(opts, 'faultDropEvery', 0, 1_000_000));
   set('sendFailures', num(opts, 'faultSendFailures', 0, 1_000_000));
   if (opts.faultStrayTraffic === true) f.strayTraffic = true;
   if (opts.faultGarbage === true) f.garbage = true;

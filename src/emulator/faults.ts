@@ -15,6 +15,8 @@ export interface Faults {
   joinFailures: number;
   /** The next N ECHONET requests get no ERXUDP reply (the send itself succeeds). */
   dropResponses: number;
+  /** A lossy radio: every Nth answer of the meter is lost (0 = none). */
+  dropEvery: number;
   /** The next N scans find nothing (EVENT 22 without EVENT 20). */
   scanMisses: number;
   /** Interleave PANA ERXUDP on 02CC, INF frames, other senders' datagrams and blank lines. */
@@ -61,6 +63,7 @@ export interface Faults {
 export const DEFAULT_FAULTS: Readonly<Faults> = {
   joinFailures: 0,
   dropResponses: 0,
+  dropEvery: 0,
   scanMisses: 0,
   strayTraffic: false,
   txLimit: false,
@@ -105,6 +108,7 @@ type Counted = 'joinFailures' | 'dropResponses' | 'scanMisses' | 'sendFailures';
 export class FaultSwitches implements Faults {
   joinFailures = 0;
   dropResponses = 0;
+  dropEvery = 0;
   scanMisses = 0;
   strayTraffic = false;
   sendFailures = 0;

@@ -14,6 +14,7 @@ import { strayDatagrams } from './traffic.js';
 export class MeterTraffic {
   private announced = 0;
   private strays = 0;
+  private answers = 0;
 
   constructor(
     private readonly r: Radio,
@@ -38,6 +39,8 @@ export class MeterTraffic {
       r.counters.epcsRequested[key] = (r.counters.epcsRequested[key] ?? 0) + 1;
     }
     if (!response || r.faults.take('dropResponses')) return;
+    const every = r.faults.dropEvery;
+    if (every > 0 && ++this.answers % every === 0) return;
     const meter = r.site.ip;
     r.after(LATENCY.get, () => {
       if (!this.hears(meter)) return;

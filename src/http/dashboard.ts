@@ -92,6 +92,7 @@ ${COST_PANELS_HTML}  <section class="card">
       <th class="n" data-i18n="delivered">Delivered</th><th class="n" data-i18n="failures">Failures</th>
       <th data-i18n="status">Status</th></tr></thead><tbody id="outputs"></tbody></table>
   </section>
+  <p class="muted" id="history" hidden></p>
   <p class="muted"><span data-i18n="updated">Updated</span>: <span id="updated">–</span></p>
 </main>
 <script>
@@ -106,7 +107,8 @@ ${COST_PANELS_HTML}  <section class="card">
       updated: 'Updated', ok: 'OK', failing: 'failing', up: 'connected', down: 'not connected',
       unreachable: 'Cannot reach the collector', noReading: 'No reading yet',
       stale: 'No reading for more than two intervals', sessionDown: 'Meter session is not up',
-      outputFail: 'Destination failing', storeDown: 'Store unavailable', deadLetters: 'set aside (undecodable)' },
+      outputFail: 'Destination failing', storeDown: 'Store unavailable', deadLetters: 'set aside (undecodable)',
+      recovering: 'Recovering history: {n} day(s) left' },
     ja: { title: '電力モニター', last: '最終取得', problem: '異常があります', power: '現在の電力',
       current: '電流', total: '合計', phaseR: 'R相', phaseT: 'T相', todayTotal: '今日の使用量',
       yesterday: '昨日', today: '今日', cumulative: '積算電力量', import: '買電', export: '売電（逆方向）',
@@ -116,7 +118,7 @@ ${COST_PANELS_HTML}  <section class="card">
       unreachable: 'コレクターに接続できません', noReading: 'まだ計測値がありません',
       stale: '2回分の間隔を超えて計測値がありません', sessionDown: 'メーターとのセッションが確立していません',
       outputFail: '出力先でエラーが続いています', storeDown: 'データベース（store）を利用できません',
-      deadLetters: '件を読めないため除外' }
+      deadLetters: '件を読めないため除外', recovering: '履歴を回復中：残り {n} 日' }
   };
   var langs = (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en']);
   var lang = String(langs[0] || 'en').toLowerCase().indexOf('ja') === 0 ? 'ja' : 'en';
@@ -244,6 +246,9 @@ ${COST_PANELS_HTML}  <section class="card">
       tb.appendChild(tr);
     });
     showProblems(v.problems.map(problemText));
+    var left = v.history ? v.history.daysLeft : null;
+    $('history').hidden = !(left > 0);
+    if (left > 0) text('history', L.recovering.replace('{n}', String(left)));
     text('updated', when(v.now));
     var slot = r ? r.recent_30min_timestamp : null;
     if (shown.today !== v.today || shown.slot !== slot || Date.now() - shown.at > 300000) {

@@ -36,6 +36,8 @@ export interface HttpDeps {
         status?(): StoreHealth;
       }
     | undefined;
+  /** History backfill progress (days still to recover), when a backfill runs. */
+  backfill?: { daysLeft(): number | null } | undefined;
   /** Expected time between readings; a reading older than two intervals is stale. */
   intervalMs: number;
   /** IANA zone of the meter's wall clock: the dashboard's days are dates in this zone. */

@@ -39,6 +39,8 @@ export interface LatestView {
   outputs: OutputView[];
   /** The local database; null when the collector runs without one. */
   store: StoreHealth | null;
+  /** History backfill: days still to recover (0 when caught up); null without a backfill. */
+  history: { daysLeft: number | null };
   ok: boolean;
   problems: Problem[];
 }
@@ -51,6 +53,7 @@ export interface LatestInput {
   intervalMs: number;
   timezone: string;
   store?: StoreHealth | null;
+  backfillDaysLeft?: number | null;
 }
 
 /** An output counts as failing when the delivery says so, or (if it cannot) when it has an error and a backlog. */
@@ -106,6 +109,7 @@ export function latestView(i: LatestInput): LatestView {
     },
     outputs,
     store: i.store ? { up: i.store.up, problem: i.store.problem } : null,
+    history: { daysLeft: i.backfillDaysLeft ?? null },
     ok: problems.length === 0,
     problems,
   };

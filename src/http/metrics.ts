@@ -13,6 +13,8 @@ export interface MetricsInput {
   period?(): { label: string; kwh: number; yen: number | null } | null;
   /** The local database's state; without it there is no hems_store_up series. */
   store?(): StoreHealth | null;
+  /** Days of history the backfill still has to recover; without it, no series. */
+  backfillDaysLeft?(): number | null;
 }
 
 export interface Metrics {
@@ -189,6 +191,17 @@ export function createMetrics(input: MetricsInput): Metrics {
       registers: [registry],
       collect() {
         this.set(store()?.up === false ? 0 : 1);
+      },
+    });
+  }
+  const daysLeft = input.backfillDaysLeft;
+  if (daysLeft) {
+    new Gauge({
+      name: 'hems_backfill_days_left',
+      help: "Days of the meter's half-hour history still to recover (0 when caught up; NaN before the first plan).",
+      registers: [registry],
+      collect() {
+        this.set(daysLeft() ?? Number.NaN);
       },
     });
   }

@@ -80,6 +80,7 @@ export async function startHttpServer(listen: string, deps: HttpDeps): Promise<H
     // The store may be unavailable: then there is no period figure, and the scrape still works.
     period: () => (storeHealth()?.up === false ? null : costs.period()),
     ...(deps.store?.status ? { store: storeHealth } : {}),
+    ...(deps.backfill ? { backfillDaysLeft: () => deps.backfill!.daysLeft() } : {}),
   });
 
   const halfHours = (date: string) => {
@@ -132,6 +133,7 @@ export async function startHttpServer(listen: string, deps: HttpDeps): Promise<H
             intervalMs: deps.intervalMs,
             timezone: deps.timezone,
             store: storeHealth(),
+            backfillDaysLeft: deps.backfill?.daysLeft() ?? null,
           }),
         );
       case '/api/halfhours': {

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { describeError } from '../errors.js';
+import { describeError, isHemsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isStoreUnavailable } from '../store/live.js';
 import { type BackfillStore, createBackfiller, type HistoryAccess } from './backfill.js';
@@ -16,9 +16,17 @@ function hasHistory(source: ReadingSource): source is HistorySource {
 }
 
 export interface BackfillHook {
-  /** One bounded backfill step after a live reading, until caught up; again after every rejoin. */
-  afterReading(signal?: AbortSignal): Promise<void>;
+  /**
+   * Reads missed history in the idle radio time before `until` (the next live reading), one
+   * request at a time, never past it; again after every rejoin, until caught up.
+   */
+  idle(until: number, signal?: AbortSignal): Promise<void>;
+  /** Days of history still to recover; 0 when caught up, null before the first plan. */
+  daysLeft(): number | null;
 }
+
+/** Time kept free before the next live reading, beyond the worst case of one request. */
+const IDLE_MARGIN_MS = 200;
 
 export function attachBackfill(args: {
   config: Config;
@@ -42,22 +50,33 @@ export function attachBackfill(args: {
   });
   let done = false;
   let joinsSeen = -1;
+  let left: number | null = null;
   return {
-    async afterReading(signal) {
+    daysLeft: () => left,
+    async idle(until, signal) {
       const joins = source.joins();
       if (joins !== joinsSeen) {
         joinsSeen = joins;
         done = false;
       }
-      if (done) return;
+      // Only with a session up: joining or waiting out a limit is not idle radio time.
+      if (done || source.status().state !== 'up') return;
       try {
-        const r = await backfiller.runCycle(signal);
+        // `until` is on the schedule's clock; the session measures request time on the real one.
+        const deadline = Date.now() + (until - args.clock.now()) - IDLE_MARGIN_MS;
+        const r = await backfiller.runCycle(signal, { deadline });
         done = r.done;
         if (r.slots > 0) log.info(`recovered ${r.slots} half-hour slot(s) from the meter's history`);
+        if (r.daysLeft !== left) {
+          if (r.daysLeft > 0) log.info(`recovering history: ${r.daysLeft} day(s) left`);
+          else if (left !== null) log.info('history recovered: no half hour of the window is missing');
+          left = r.daysLeft;
+        }
       } catch (e) {
-        const msg = `history backfill step failed, will retry after the next reading: ${describeError(e)}`;
-        // The store said once itself that it is unavailable; backfill waits for it quietly.
-        if (isStoreUnavailable(e)) log.debug(msg);
+        const msg = `history backfill step failed, will retry in the next idle time: ${describeError(e)}`;
+        // The store said once itself that it is unavailable; backfill waits for it quietly. A
+        // read postponed around midnight is expected once a night.
+        if (isStoreUnavailable(e) || (isHemsError(e) && e.context.postponed === true)) log.debug(msg);
         else log.warn(msg);
       }
     },

@@ -3,7 +3,7 @@
  * meter's day history a few days per cycle (each day = SetC E5 + Get E2, protocol.md §B.3),
  * and submits them as `backfill: true` records, oldest first.
  */
-import { HemsError } from '../errors.js';
+import { HemsError, isHemsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
   addDays,
@@ -26,8 +26,16 @@ export interface HistoryAccess {
   meter(): string | null;
   /** D3 (1 when unsupported), E1 as kWh per count, D7; null until read. */
   constants(): HistoryConstants | null;
-  /** SetC E5 = day, then Get E2; resolves with the echoed day and its 48 slots (null = no data). */
-  readHistoryDay(day: number, signal?: AbortSignal): Promise<{ day: number; raw: (number | null)[] }>;
+  /**
+   * SetC E5 = day, then Get E2; resolves with the echoed day and its 48 slots (null = no data).
+   * With a deadline, it starts a request only when its worst case fits before it; else it ends
+   * with ABORTED (context.deferred) and resumes there at the next call for the same day.
+   */
+  readHistoryDay(
+    day: number,
+    signal?: AbortSignal,
+    opts?: { deadline?: number },
+  ): Promise<{ day: number; raw: (number | null)[] }>;
 }
 
 /** The part of the store the backfiller reads. */
@@ -58,10 +66,26 @@ export interface CycleResult {
   slots: number;
   /** Nothing left to read now. */
   done: boolean;
+  /** Days of history still to read (after this cycle). */
+  daysLeft: number;
+}
+
+export interface CycleOptions {
+  /**
+   * Epoch ms by which the cycle must be over (the next live reading is due): it reads as many
+   * days as fit, one request at a time, and leaves the rest for later. Without it, one cycle
+   * reads `maxDaysPerCycle` days.
+   */
+  deadline?: number;
 }
 
 export interface Backfiller {
-  runCycle(signal?: AbortSignal): Promise<CycleResult>;
+  runCycle(signal?: AbortSignal, opts?: CycleOptions): Promise<CycleResult>;
+}
+
+/** A history read cut short because the next live reading comes first (HistoryAccess). */
+export function isDeferred(e: unknown): boolean {
+  return isHemsError(e, 'ABORTED') && e.context.deferred === true;
 }
 
 const DAY_MS = 86_400_000;
@@ -105,7 +129,7 @@ export function createBackfiller(o: BackfillerOptions): Backfiller {
     planBackfill({ now, timezone: o.timezone, backfillDays: days, have: have(meter, now) });
 
   /** Days to read this cycle, oldest first; an extra older day when only it knows slot 0's predecessor. */
-  const fetchList = (plans: DayPlan[]): { day: number; plan: DayPlan | null }[] => {
+  const fetchList = (plans: DayPlan[], limit: number): { day: number; plan: DayPlan | null }[] => {
     const out: { day: number; plan: DayPlan | null }[] = [];
     const first = plans[0];
     if (first) {
@@ -117,11 +141,11 @@ export function createBackfiller(o: BackfillerOptions): Backfiller {
       }
     }
     for (const p of plans) out.push({ day: p.day, plan: p });
-    return out.slice(0, perCycle);
+    return out.slice(0, limit);
   };
 
-  const read = async (day: number, signal?: AbortSignal): Promise<(number | null)[]> => {
-    const res = await o.access.readHistoryDay(day, signal);
+  const read = async (day: number, signal?: AbortSignal, deadline?: number): Promise<(number | null)[]> => {
+    const res = await o.access.readHistoryDay(day, signal, deadline === undefined ? {} : { deadline });
     if (res.day !== day || res.raw.length !== 48) {
       throw new HemsError('METER_BAD_RESPONSE', `the meter answered history day ${res.day} for day ${day}`, {
         asked: day,
@@ -141,11 +165,11 @@ export function createBackfiller(o: BackfillerOptions): Backfiller {
   };
 
   return {
-    async runCycle(signal) {
-      if (days <= 0) return { slots: 0, done: true };
+    async runCycle(signal, opts = {}) {
+      if (days <= 0) return { slots: 0, done: true, daysLeft: 0 };
       const meter = o.access.meter();
       const constants = o.access.constants();
-      if (meter === null || constants === null) return { slots: 0, done: false };
+      if (meter === null || constants === null) return { slots: 0, done: false, daysLeft: days };
       if (meter !== meterSeen) {
         meterSeen = meter;
         rawBySlot.clear();
@@ -155,15 +179,27 @@ export function createBackfiller(o: BackfillerOptions): Backfiller {
       const now = o.clock.now();
       const today = localDate(now, o.timezone);
       const plans = plan(meter, now);
-      if (plans.length === 0) return { slots: 0, done: true };
+      if (plans.length === 0) return { slots: 0, done: true, daysLeft: 0 };
       let submitted = 0;
-      for (const item of fetchList(plans)) {
+      const left = (): CycleResult => {
+        const rest = plan(meter, o.clock.now()).length;
+        return { slots: submitted, done: rest === 0, daysLeft: rest };
+      };
+      const limit = opts.deadline === undefined ? perCycle : Number.POSITIVE_INFINITY;
+      for (const item of fetchList(plans, limit)) {
         if (signal?.aborted) break;
-        const raw = await read(item.day, signal);
+        let raw: (number | null)[];
+        try {
+          raw = await read(item.day, signal, opts.deadline);
+        } catch (e) {
+          // The next live reading comes first; this day resumes in the next idle time.
+          if (isDeferred(e)) return left();
+          throw e;
+        }
         // Past local midnight, day indices name other dates: drop the answer, re-plan next cycle.
         if (!sameDate(localDate(o.clock.now(), o.timezone), today)) {
           log.debug('local midnight passed during a history read; planning again next cycle');
-          return { slots: submitted, done: false };
+          return left();
         }
         remember(item.plan ? item.plan.date : addDays(plans[0]!.date, -1), raw, now);
         if (!item.plan) continue;
@@ -195,7 +231,7 @@ export function createBackfiller(o: BackfillerOptions): Backfiller {
           missing: item.plan.slots.length - envs.length,
         });
       }
-      return { slots: submitted, done: plan(meter, o.clock.now()).length === 0 };
+      return left();
     },
   };
 }

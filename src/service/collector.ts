@@ -41,6 +41,8 @@ export interface CollectorDeps {
     store: Store | null;
     intervalMs: number;
     logger: Logger;
+    /** History backfill progress, when a backfill runs. */
+    backfill?: { daysLeft(): number | null };
   }): Promise<HttpHandle>;
   clock?: Clock;
   /** Aborting stops scheduling; the reading in progress finishes, then everything is flushed and closed. */
@@ -100,6 +102,10 @@ export async function runCollector(config: Config, deps: CollectorDeps): Promise
   try {
     source = await deps.createSource(config, logger);
     const src = source;
+    const backfill =
+      store && config.backfillDays > 0
+        ? attachBackfill({ config, source: src, store, delivery, logger, clock })
+        : null;
     if (config.http && deps.startHttp) {
       http = await deps.startHttp({
         config,
@@ -108,12 +114,9 @@ export async function runCollector(config: Config, deps: CollectorDeps): Promise
         store,
         intervalMs: intervalOf(schedule, clock.now()),
         logger,
+        ...(backfill ? { backfill: { daysLeft: () => backfill.daysLeft() } } : {}),
       });
     }
-    const backfill =
-      store && config.backfillDays > 0
-        ? attachBackfill({ config, source: src, store, delivery, logger, clock })
-        : null;
     deps.notifier?.ready();
     stopWatchdog = deps.notifier?.startWatchdogTimer() ?? stopWatchdog;
     const tick = async (): Promise<void> => {
@@ -139,13 +142,14 @@ export async function runCollector(config: Config, deps: CollectorDeps): Promise
       // Logged once stored, so the line means the reading survives a kill.
       logger.info(summary(env));
       http?.onReading(env);
-      // Missed half hours are fetched after the live reading, one bounded step per slot.
-      if (backfill && !stop.signal.aborted) await backfill.afterReading(deps.hardSignal);
     };
     // Schedule mode: one reading at start, so a fresh install (or `--port sim`) shows data at
     // once and a wrong setting surfaces now, not at the next cron slot; then the cron slots.
     if (config.mode === 'schedule' && !stop.signal.aborted) await tick();
-    await runLoop({ schedule, clock, signal: stop.signal, logger, tick });
+    // Missed half hours are read in the idle radio time between readings: a due live reading
+    // is never kept waiting by the backfill (issue 15).
+    const idle = backfill ? (next: number) => backfill.idle(next, stop.signal) : undefined;
+    await runLoop({ schedule, clock, signal: stop.signal, logger, tick, ...(idle ? { idle } : {}) });
   } finally {
     stopWatchdog();
     deps.signal.removeEventListener('abort', onStop);

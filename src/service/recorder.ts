@@ -3,16 +3,18 @@
  * fixed-time values (EA, also pushed by INF), kept in slots.json, with the day history (E2) as
  * the fallback, and the check that keeps history days named by the right date (§C.2).
  */
-import type { MeterSample, MeterSource } from '../broute/api.js';
+import type { HistoryOptions, MeterSample, MeterSource } from '../broute/api.js';
 import { unitMultiplier } from '../echonet/meter.js';
 import { describeError, HemsError, isHemsError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { HistoryConstants } from '../reading/backfill.js';
+import { addDays, type HistoryConstants } from '../reading/backfill.js';
 import { buildReading, fixedTimeToPoint } from '../reading/build.js';
 import { toKwh } from '../reading/energy.js';
+import { meterToday, nearMidnight, sameDay } from '../reading/history-days.js';
 import type { Envelope } from '../reading/record.js';
 import {
   advanceSlots,
+  type CalendarDay,
   currentRecent,
   EMPTY_SLOT_STATE,
   HALF_HOUR_MS,
@@ -20,6 +22,7 @@ import {
   needsYesterday,
   type RecentSlot,
   recentFromHistory,
+  type SlotPoint,
   type SlotState,
 } from '../reading/slots.js';
 import type { HistoryAccess } from './backfill.js';
@@ -87,9 +90,28 @@ class SlotRecorder implements Recorder {
     return c && unit !== null ? { coefficient: c.coefficient, unit, digits: c.digits } : null;
   }
 
-  async readHistoryDay(day: number, signal?: AbortSignal): Promise<{ day: number; raw: (number | null)[] }> {
-    this.checkMeterDay();
-    const h = await this.source.readHistoryDay(day, signal);
+  /**
+   * A day for the backfill, which names days by our date: refused near midnight, and when the
+   * meter's date (0x98, or else its latest EA) is not ours, so nothing is stored a day off.
+   */
+  async readHistoryDay(
+    day: number,
+    signal?: AbortSignal,
+    opts?: HistoryOptions,
+  ): Promise<{ day: number; raw: (number | null)[] }> {
+    const tz = this.o.timezone;
+    const ours = () => localDays(this.now(), tz).today;
+    if (nearMidnight(this.now(), tz)) throw postponed('our clock is near midnight');
+    const h = await this.source.readHistoryDay(day, signal, opts);
+    const theirs = meterToday({
+      meterDates: [h.meterDate],
+      nowMs: this.now(),
+      lastFixedMs: this.recentFixedMs(),
+      timezone: tz,
+    });
+    if (!theirs || !sameDay(theirs, ours())) {
+      throw postponed(`the meter's day (${h.meterDate ?? 'unknown'}) is not ours (${dateText(ours())})`);
+    }
     return { day, raw: h.raw };
   }
 
@@ -104,10 +126,7 @@ class SlotRecorder implements Recorder {
     const slotAt = this.slots.last?.atMs ?? -1;
     if (!recent) {
       if (this.history?.slotAt !== slotAt) {
-        // E5=0 is the meter's today: name the days by the meter's clock (its EA time) when
-        // known, so a skew across midnight does not shift every slot by a day (§C.2).
-        const dayRef = fixed?.atMs ?? now;
-        this.history = { slotAt, recent: await this.recentFromHistory(sample, dayRef, signal) };
+        this.history = { slotAt, recent: await this.recentFromHistory(sample, fixed, signal) };
       }
       recent = this.history.recent;
     }
@@ -146,38 +165,41 @@ class SlotRecorder implements Recorder {
     };
   }
 
-  /**
-   * Callers name E5 days by our clock; E5 counts from the meter's today (§C.2). While the
-   * meter's latest EA day differs from our local day (clock skew across midnight, a host clock
-   * that is off), a history day would be stored under the wrong date: refuse until they agree.
-   */
-  private checkMeterDay(): void {
-    const ref = this.meterDay;
-    const now = (this.o.clock ?? Date.now)();
-    if (!ref || Math.abs(now - ref.hostMs) > HALF_HOUR_MS) return;
-    const ours = localDays(now, this.o.timezone).today;
-    const theirs = localDays(ref.meterMs, this.o.timezone).today;
-    if (ours.year !== theirs.year || ours.month !== theirs.month || ours.day !== theirs.day) {
-      throw new HemsError(
-        'METER_BAD_RESPONSE',
-        `the meter's day (${theirs.year}-${theirs.month}-${theirs.day}) differs from ours; history read postponed`,
-      );
-    }
+  private now(): number {
+    return (this.o.clock ?? Date.now)();
   }
 
-  /** Today's (and, right after midnight, yesterday's) history → the latest half hour (§C.2). */
-  private async recentFromHistory(sample: MeterSample, dayRef: number, signal?: AbortSignal) {
+  /** The latest EA on the time line, if read in the last half hour. */
+  private recentFixedMs(): number | null {
+    const ref = this.meterDay;
+    return ref && Math.abs(this.now() - ref.hostMs) <= HALF_HOUR_MS ? ref.meterMs : null;
+  }
+
+  /**
+   * Today's (and, right after midnight, yesterday's) history → the latest half hour (§C.2),
+   * its days named by the meter's own date (history-days.ts). A slot later than the latest EA
+   * would mean the days were named wrong: dropped, like a lookup that cannot name them.
+   */
+  private async recentFromHistory(sample: MeterSample, fixed: SlotPoint | null, signal?: AbortSignal) {
+    const tz = this.o.timezone;
     try {
       const today = await this.source.readHistoryDay(0, signal);
       const yesterday = needsYesterday(today) ? await this.source.readHistoryDay(1, signal) : null;
-      const found = recentFromHistory(
-        today,
-        yesterday,
-        localDays(dayRef, this.o.timezone),
-        this.o.timezone,
-        sample.constants.digits,
-      );
-      if (!found) return null;
+      const meterDay = meterToday({
+        meterDates: [today.meterDate, yesterday?.meterDate ?? null],
+        nowMs: sample.atMs,
+        lastFixedMs: fixed?.atMs ?? null,
+        timezone: tz,
+      });
+      if (!meterDay) {
+        this.log.debug(
+          "the meter's date is not certain around midnight; the 30-minute value waits for the next EA",
+        );
+        return null;
+      }
+      const days = { today: meterDay, yesterday: addDays(meterDay, -1) };
+      const found = recentFromHistory(today, yesterday, days, tz, sample.constants.digits);
+      if (!found || (fixed && found.last.atMs > fixed.atMs)) return null;
       const last = this.slots.last;
       if (!last || found.last.atMs > last.atMs) this.slots = { last: found.last, recent: found.recent };
       else if (found.last.atMs === last.atMs) this.slots = { last, recent: found.recent };
@@ -208,4 +230,11 @@ class SlotRecorder implements Recorder {
       .then(() => saveSlots(this.o.stateDir, meter, state))
       .catch((e: unknown) => this.log.warn(`cannot save the 30-minute state: ${describeError(e)}`));
   }
+}
+
+const dateText = (d: CalendarDay): string =>
+  `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+
+function postponed(why: string): HemsError {
+  return new HemsError('METER_BAD_RESPONSE', `history read postponed: ${why}`, { postponed: true });
 }

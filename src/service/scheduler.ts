@@ -40,6 +40,11 @@ export interface LoopOptions {
   /** Aborting stops scheduling; the tick in progress is awaited, never interrupted. */
   signal: AbortSignal;
   tick: (slot: number) => Promise<void>;
+  /**
+   * Runs between a tick and the next slot, given that slot's time; it must be over by then
+   * (history backfill uses the idle radio time this way).
+   */
+  idle?: (next: number) => Promise<void>;
   logger: Logger;
 }
 
@@ -74,5 +79,6 @@ export async function runLoop(o: LoopOptions): Promise<void> {
       logger.debug(() => `next reading at ${new Date(next).toISOString()}`);
     }
     slot = next;
+    if (o.idle && !signal.aborted && next > clock.now()) await o.idle(next);
   }
 }

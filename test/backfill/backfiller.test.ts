@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MeterModel, NO_DATA } from '../../src/emulator/index.js';
-import { isHemsError } from '../../src/errors.js';
+import { HemsError, isHemsError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { planBackfill } from '../../src/reading/backfill.js';
 import { counterDelta } from '../../src/reading/energy.js';
@@ -32,7 +32,12 @@ class ModelAccess implements HistoryAccess {
   constants() {
     return this.connected ? { coefficient: 1, unit: 0.1, digits: 6 } : null;
   }
-  async readHistoryDay(day: number) {
+  /** Requests that fit before a deadline (each request "takes" 1); resets when a day is read. */
+  budget = Number.POSITIVE_INFINITY;
+  async readHistoryDay(day: number, _signal?: AbortSignal, opts: { deadline?: number } = {}) {
+    if (opts.deadline !== undefined && this.budget-- <= 0) {
+      throw new HemsError('ABORTED', 'no idle radio time left', { deferred: true });
+    }
     this.reads.push(day);
     const midnight = planBackfill({ now: this.clock.ms, timezone: TZ, backfillDays: 99, have: new Set() })
       .find((p) => p.day === day)!
@@ -95,10 +100,10 @@ function live(atMs: number): Envelope {
 describe('createBackfiller', () => {
   it('bounds the days read per cycle and submits in time order', async () => {
     const { b, access, stored } = setup({ maxDaysPerCycle: 3 });
-    expect(await b.runCycle()).toEqual({ slots: expect.any(Number), done: false });
+    expect(await b.runCycle()).toMatchObject({ slots: expect.any(Number), done: false });
     expect(access.reads).toEqual([7, 6, 5]);
     expect((await b.runCycle()).done).toBe(false);
-    expect(await b.runCycle()).toEqual({ slots: 48 + 29, done: true });
+    expect(await b.runCycle()).toMatchObject({ slots: 48 + 29, done: true, daysLeft: 0 });
     expect(access.reads).toEqual([7, 6, 5, 4, 3, 2, 1, 0]);
     const times = stored.map((e) => Date.parse(e.reading.timestamp));
     expect(times).toHaveLength(7 * 48);
@@ -115,9 +120,9 @@ describe('createBackfiller', () => {
     );
     const { b, access, stored, model } = setup({}, window.filter((ms) => ms < midnight).map(live));
     const first = await b.runCycle();
-    expect(first).toEqual({ slots: 0, done: false });
+    expect(first).toMatchObject({ slots: 0, done: false });
     expect(access.reads).toEqual([1]);
-    expect(await b.runCycle()).toEqual({ slots: 29, done: true });
+    expect(await b.runCycle()).toMatchObject({ slots: 29, done: true, daysLeft: 0 });
     expect(access.reads).toEqual([1, 0]);
     const slot0 = stored.find((e) => e.backfill && Date.parse(e.reading.timestamp) === midnight)!;
     const delta = counterDelta(model.counterAt(midnight - HH), model.counterAt(midnight), 6);
@@ -129,12 +134,12 @@ describe('createBackfiller', () => {
     const newest = Date.UTC(2026, 4, 20, 5, 0); // 14:00 JST, 10 minutes ago
     const { b, access, stored, clock } = setup({ maxDaysPerCycle: 8, retryMs: 600_000 });
     access.blank.add(oldSlot).add(newest);
-    expect(await b.runCycle()).toEqual({ slots: 7 * 48 - 2, done: true });
-    expect(await b.runCycle()).toEqual({ slots: 0, done: true });
+    expect(await b.runCycle()).toMatchObject({ slots: 7 * 48 - 2, done: true, daysLeft: 0 });
+    expect(await b.runCycle()).toMatchObject({ slots: 0, done: true, daysLeft: 0 });
     expect(access.reads).toHaveLength(8);
     access.blank.clear();
     clock.ms += 600_000; // 14:20:07, still in the same half hour
-    expect(await b.runCycle()).toEqual({ slots: 1, done: true });
+    expect(await b.runCycle()).toMatchObject({ slots: 1, done: true, daysLeft: 0 });
     expect(access.reads.slice(8)).toEqual([0]);
     expect(Date.parse(stored.at(-1)!.reading.timestamp)).toBe(newest);
     expect(stored.some((e) => Date.parse(e.reading.timestamp) === oldSlot)).toBe(false);
@@ -150,19 +155,19 @@ describe('createBackfiller', () => {
         submitted.push(env);
       },
     });
-    expect(await b.runCycle()).toEqual({ slots: 7 * 48, done: true });
-    expect(await b.runCycle()).toEqual({ slots: 0, done: true });
+    expect(await b.runCycle()).toMatchObject({ slots: 7 * 48, done: true, daysLeft: 0 });
+    expect(await b.runCycle()).toMatchObject({ slots: 0, done: true, daysLeft: 0 });
     expect(access.reads).toHaveLength(8);
     expect(new Set(submitted.map((e) => e.id)).size).toBe(submitted.length);
   });
 
   it('does nothing when disabled or before the meter is known', async () => {
     const off = setup({ backfillDays: 0 });
-    expect(await off.b.runCycle()).toEqual({ slots: 0, done: true });
+    expect(await off.b.runCycle()).toMatchObject({ slots: 0, done: true, daysLeft: 0 });
     expect(off.access.reads).toEqual([]);
     const early = setup();
     early.access.connected = false;
-    expect(await early.b.runCycle()).toEqual({ slots: 0, done: false });
+    expect(await early.b.runCycle()).toMatchObject({ slots: 0, done: false });
     expect(early.access.reads).toEqual([]);
   });
 
@@ -196,10 +201,23 @@ describe('createBackfiller', () => {
       clock.ms += 2_000; // the answer arrives after midnight
       return res;
     };
-    expect(await b.runCycle()).toEqual({ slots: 0, done: false });
+    expect(await b.runCycle()).toMatchObject({ slots: 0, done: false });
     expect(stored).toEqual([]);
     access.readHistoryDay = orig;
-    expect(await b.runCycle()).toEqual({ slots: 7 * 48, done: true });
+    expect(await b.runCycle()).toMatchObject({ slots: 7 * 48, done: true, daysLeft: 0 });
     expect(access.reads).toEqual([7, 7, 6, 5, 4, 3, 2, 1, 0]);
+  });
+
+  it('with a deadline reads as many days as fit, leaves the rest for the next idle time, and says how many', async () => {
+    const { b, access } = setup();
+    access.budget = 3;
+    const first = await b.runCycle(undefined, { deadline: Date.now() + 60_000 });
+    expect(first).toMatchObject({ done: false });
+    expect(access.reads).toHaveLength(3);
+    expect(first.daysLeft).toBeGreaterThan(0);
+    access.budget = Number.POSITIVE_INFINITY;
+    const second = await b.runCycle(undefined, { deadline: Date.now() + 60_000 });
+    expect(second).toMatchObject({ done: true, daysLeft: 0 });
+    expect(new Set(access.reads).size).toBe(access.reads.length);
   });
 });

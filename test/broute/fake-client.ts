@@ -44,6 +44,8 @@ export class FakeMeter {
   mac = METER_MAC;
   /** Rebooting or gone: no ACK for sends (EVENT 21 01), joins fail, scans find nothing. */
   silent = false;
+  /** The meter's own date for 0x98 ("YYYY-MM-DD"), listed in its Get map when set. */
+  date: string | null = null;
 
   get ip(): string {
     return macToLinkLocal(this.mac)!;
@@ -69,8 +71,27 @@ export class FakeMeter {
         return [0x01];
       case 0xd7:
         return [0x06];
-      case 0x9f:
-        return [0x0d, 0x80, 0x81, 0x82, 0x9f, 0xd3, 0xd7, 0xe0, 0xe1, 0xe2, 0xe5, 0xe7, 0xe8, 0xea];
+      case 0x9f: {
+        const epcs = [
+          0x80,
+          0x81,
+          0x82,
+          ...(this.date ? [0x97, 0x98] : []),
+          0x9f,
+          0xd3,
+          0xd7,
+          0xe0,
+          0xe1,
+          0xe2,
+          0xe5,
+        ];
+        return [epcs.length + 3, ...epcs, 0xe7, 0xe8, 0xea];
+      }
+      case 0x98: {
+        if (!this.date) return null;
+        const [y, m, d] = this.date.split('-').map(Number) as [number, number, number];
+        return [y >> 8, y & 0xff, m, d];
+      }
       case 0xe0:
         return u32(this.energy);
       case 0xe7:

@@ -7,7 +7,7 @@ import { FakeClient, FakeMeter, nullStream, recordingSession } from './fake-clie
 type MeterSession = ReturnType<typeof recordingSession>;
 
 describe('30-minute value when the meter clock and ours straddle midnight (§C.2 E2/E5)', () => {
-  async function session(meter: FakeMeter, nowMs: number): Promise<MeterSession> {
+  async function session(meter: FakeMeter, now: number | (() => number)): Promise<MeterSession> {
     const dir = tempDir('hems-skew-');
     return recordingSession({
       openStream: async () => nullStream(),
@@ -19,7 +19,7 @@ describe('30-minute value when the meter clock and ours straddle midnight (§C.2
       timezone: 'Asia/Tokyo',
       timeouts: { response: 200, sendFailDelay: 1, term: 50 },
       logger: silentLogger,
-      clock: () => nowMs,
+      clock: typeof now === 'number' ? () => now : now,
     });
   }
 
@@ -27,6 +27,7 @@ describe('30-minute value when the meter clock and ours straddle midnight (§C.2
     // Ours: 2026-05-21 00:02 JST. The meter (2 min slow) is still on 05-20: its "today" (E5=0)
     // is 05-20, complete up to 23:30, and its latest fixed-time value is 23:30.
     const meter = new FakeMeter();
+    meter.date = '2026-05-20';
     meter.history = Array.from({ length: 48 }, (_, i) => 120000 + i * 10);
     meter.ea = { y: 2026, mo: 5, d: 20, h: 23, mi: 30, raw: 120000 + 47 * 10 };
     const s = await session(meter, Date.UTC(2026, 4, 20, 15, 2));
@@ -37,19 +38,30 @@ describe('30-minute value when the meter clock and ours straddle midnight (§C.2
     await s.close();
   });
 
-  it('postpones a history-day read while the meter’s day and ours differ', async () => {
+  it('postpones a history-day read near midnight, and while the meter’s date is not ours', async () => {
     const meter = new FakeMeter();
+    meter.date = '2026-05-20';
     meter.history = Array.from({ length: 48 }, (_, i) => 120000 + i * 10);
     meter.ea = { y: 2026, mo: 5, d: 20, h: 23, mi: 30, raw: 120000 + 47 * 10 };
-    const s = await session(meter, Date.UTC(2026, 4, 20, 15, 2));
+    const now = { ms: Date.UTC(2026, 4, 20, 15, 2) }; // 00:02 JST on 05-21
+    const s = await session(meter, () => now.ms);
     await s.read();
-    const sets = meter.requests.filter((f) => f.esv === 0x61).length;
-    await expect(s.readHistoryDay(1)).rejects.toMatchObject({ code: 'METER_BAD_RESPONSE' });
-    expect(meter.requests.filter((f) => f.esv === 0x61).length).toBe(sets);
-    // Once the meter has passed midnight too, E5 = 1 is our yesterday again.
-    meter.ea = { y: 2026, mo: 5, d: 21, h: 0, mi: 0, raw: 120480 };
-    meter.history = Array.from({ length: 48 }, (_, i) => (i === 0 ? 120480 : null));
-    await s.read();
+    const sets = () => meter.requests.filter((f) => f.esv === 0x61).length;
+    const before = sets();
+    // Within 20 minutes of midnight: refused without a radio round trip.
+    await expect(s.readHistoryDay(1)).rejects.toMatchObject({
+      code: 'METER_BAD_RESPONSE',
+      context: { postponed: true },
+    });
+    expect(sets()).toBe(before);
+    // 00:40 ours, but the meter (far behind) still says 05-20: the answer is not stored.
+    now.ms = Date.UTC(2026, 4, 20, 15, 40);
+    await expect(s.readHistoryDay(1)).rejects.toMatchObject({
+      code: 'METER_BAD_RESPONSE',
+      context: { postponed: true },
+    });
+    // Once the meter's date is ours, E5 = 1 is our yesterday again.
+    meter.date = '2026-05-21';
     await expect(s.readHistoryDay(1)).resolves.toMatchObject({ day: 1 });
     await s.close();
   });
@@ -58,6 +70,7 @@ describe('30-minute value when the meter clock and ours straddle midnight (§C.2
     // Ours: 2026-05-20 23:58 JST. The meter (3 min fast) is on 05-21 00:01: its today holds
     // only 00:00, so yesterday (05-20, ours today) is fetched too.
     const meter = new FakeMeter();
+    meter.date = '2026-05-21';
     meter.history = Array.from({ length: 48 }, (_, i) => (i === 0 ? 122500 : null));
     meter.ea = { y: 2026, mo: 5, d: 21, h: 0, mi: 0, raw: 122500 };
     const s = await session(meter, Date.UTC(2026, 4, 20, 14, 58));

@@ -94,8 +94,9 @@ describe('meter session (fake client)', () => {
     await r.session.close();
   });
 
-  it('uses yesterday too right after midnight', async () => {
+  it('uses yesterday too right after midnight, naming the days by the meter’s date (0x98)', async () => {
     const meter = new FakeMeter();
+    meter.date = '2026-05-21';
     meter.history = Array.from({ length: 48 }, (_, i) => (i === 0 ? 122500 : null));
     meter.ea = { y: 2026, mo: 5, d: 21, h: 0, mi: 0, raw: 122500 };
     const r = await rig({ meter });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { type CliRun, ROOT, startCli, tempDir } from '../support/cli.js';
+import { awayFromMidnight } from '../support/time-zone.js';
 import { CREDS, freePort, liveReadings, type Rec, type Sim, startSim, waitFor } from './harness.js';
 
 interface HalfHourDay {
@@ -31,7 +32,8 @@ async function startWithHttp(port: string, extra: string[] = []): Promise<{ run:
       `${tempDir()}/state`,
       ...extra,
     ],
-    { env: CREDS },
+    // The history backfill waits out the minutes around midnight: run where it is not midnight.
+    { env: { ...CREDS, LOCAL_TIMEZONE: awayFromMidnight() } },
   );
   await run.until(() => /HTTP server on http:\/\/127\.0\.0\.1:\d+/.test(run.stderr()), 'the HTTP server');
   return { run, base: `http://127.0.0.1:${httpPort}` };
@@ -92,6 +94,14 @@ describe('--http with --port sim (default backfill)', () => {
       () => /backfilled \d+ half-hour slot\(s\) of day 0/.test(run.stderr()),
       'the backfill of today',
       30_000,
+    );
+    // The backfill said how far it was, and /api/latest (the dashboard's line) says it is done.
+    expect(run.stderr()).toMatch(/recovering history: \d+ day\(s\) left/);
+    await waitFor(
+      async () =>
+        ((await (await fetch(`${base}/api/latest`)).json()) as { history: { daysLeft: number | null } })
+          .history.daysLeft === 0,
+      'the backfill to be done',
     );
     const browser = await launchChromium();
     try {

@@ -13,6 +13,7 @@ import { openStore } from '../../src/store/store.js';
 import { launchChromium } from '../support/browser.js';
 import { runCliOnce, startCli, tempDir } from '../support/cli.js';
 import { freePort, startHookServer } from '../support/http-server.js';
+import { awayFromMidnight } from '../support/time-zone.js';
 import { jsonLines, liveArgs, stderrLines, stdoutLines, waitFor } from './harness.js';
 
 /** Stored readings as JSON lines, and what export said. */
@@ -124,7 +125,7 @@ describe.concurrent('store faults through the built CLI', () => {
     // HEMS_TEST_STORE_MAX_PAGES (test-only) sets SQLite's max_page_count on the collector's
     // connection: past it SQLite answers SQLITE_FULL, the same error as a full disk.
     const run = startCli(liveArgs('sim', state, '--backfill-days', '1'), {
-      env: { HEMS_TEST_STORE_MAX_PAGES: String(pages + 2) },
+      env: { HEMS_TEST_STORE_MAX_PAGES: String(pages + 2), LOCAL_TIMEZONE: awayFromMidnight() },
     });
     try {
       await run.until(() => /store unavailable: disk full at/.test(run.stderr()), 'the disk to fill up');

@@ -10,6 +10,21 @@ const answers = (bytes: Buffer) =>
     .filter((e) => e.fields[2] === '0E1A' && !e.fields[1]!.startsWith('FF02'))
     .map((e) => decodeFrame(e.data));
 
+describe('a lossy radio (dropEvery)', () => {
+  it('loses every third answer, the sends themselves succeeding', async () => {
+    const emu = make({ faults: { dropEvery: 3 } });
+    const h = await joined(emu);
+    h.mark();
+    for (let tid = 1; tid <= 6; tid++) {
+      await h.send(getTo(emu, tid));
+      await h.waitFor((t) => t.split('OK\r\n').length > tid);
+    }
+    // Every answer is sent before the next request's OK (latency 0.001): all are in by the 6th OK.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(answers(h.bytes).map((f) => f.tid)).toEqual([1, 2, 4, 5]);
+  });
+});
+
 describe('a silent meter', () => {
   it('sends get no MAC ACK (EVENT 21 01), joins end in EVENT 24, scans find nothing', async () => {
     const emu = make();

@@ -116,4 +116,20 @@ describe('metrics', () => {
     expect(sample(await a.render(), 'hems_readings_total')).toBe(1);
     expect(sample(await b.render(), 'hems_readings_total')).toBe(2);
   });
+
+  it('shows the days of history still to recover while a backfill runs, and none without one', async () => {
+    let left: number | null = null;
+    const m = createMetrics({
+      status: () => status(),
+      latest: () => null,
+      outputs: () => ({}),
+      backfillDaysLeft: () => left,
+    });
+    expect(sample(await m.render(), 'hems_backfill_days_left')).toBeNaN();
+    left = 5;
+    expect(sample(await m.render(), 'hems_backfill_days_left')).toBe(5);
+    left = 0;
+    expect(sample(await m.render(), 'hems_backfill_days_left')).toBe(0);
+    expect(await rig(status(), null).render()).not.toContain('hems_backfill_days_left');
+  });
 });

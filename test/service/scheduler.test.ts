@@ -33,6 +33,35 @@ async function run(schedule: Schedule, count: number, durations: (i: number) => 
   return { starts, slots, maxRunning, logs, clock };
 }
 
+describe('idle time between readings', () => {
+  it('is offered after each reading with the next slot, and a long idle never costs a slot', async () => {
+    const clock = new VirtualClock(T0);
+    const stop = new AbortController();
+    const idles: { at: number; next: number }[] = [];
+    const ticks: number[] = [];
+    await runLoop({
+      schedule: intervalSchedule(60),
+      clock,
+      signal: stop.signal,
+      logger: silentLogger,
+      tick: async () => {
+        ticks.push(clock.now());
+        clock.advance(2_000);
+        if (ticks.length >= 3) stop.abort();
+      },
+      idle: async (next) => {
+        idles.push({ at: clock.now(), next });
+        clock.advance(next - clock.now() - 100); // uses the idle time up to just before the slot
+      },
+    });
+    expect(ticks.map((t) => (t - T0) / 1000)).toEqual([0, 60, 120]);
+    expect(idles.map((i) => [(i.at - T0) / 1000, (i.next - T0) / 1000])).toEqual([
+      [2, 60],
+      [62, 120],
+    ]);
+  });
+});
+
 describe('interval mode', () => {
   it('reads at once, then every interval measured from the start of each reading (no drift)', async () => {
     const { starts } = await run(intervalSchedule(300), 5, () => 7_345);
