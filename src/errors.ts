@@ -58,6 +58,11 @@ export function isHemsError(e: unknown, code?: HemsErrorCode): e is HemsError {
   );
 }
 
+/** A `FAIL ERnn` answer of the dongle with code `er` (e.g. `ER10`), protocol.md §A.3. */
+export function isDongleFail(e: unknown, er: string): e is HemsError {
+  return isHemsError(e, 'DONGLE_FAIL') && e.context.er === er;
+}
+
 /** A one-line description of any thrown value, for logs and the CLI (never a stack trace). */
 export function describeError(e: unknown): string {
   if (isHemsError(e)) return `${e.message} [${e.code}]`;

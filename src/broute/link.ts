@@ -4,7 +4,7 @@
  * LinkStateName) that dongle events move at once; status(), /healthz and the metrics read it.
  * Recovery follows protocol.md §D.4; every wait is bounded by SessionTimeouts.
  */
-import { describeError, HemsError, isHemsError } from '../errors.js';
+import { describeError, HemsError, isDongleFail, isHemsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DongleModel, PanDesc, SkClient, SkEvent, SkTimeouts } from '../skstack/api.js';
 import type { Erxudp } from '../skstack/erxudp.js';
@@ -39,8 +39,6 @@ type Resume = 'up' | 'reauthenticating' | 'ready';
 type LinkState = { name: Exclude<LinkStateName, 'tx-limited'> } | { name: 'tx-limited'; resume: Resume };
 
 const sameAddress = (a: string, b: string): boolean => a.toUpperCase() === b.toUpperCase();
-const isDongleFail = (e: unknown, er: string): boolean =>
-  isHemsError(e, 'DONGLE_FAIL') && e.context['er'] === er;
 
 export class Link {
   private st: LinkState = { name: 'closed' };

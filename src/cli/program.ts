@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { configProblems } from '../config/load.js';
+import { DONGLE_MODELS, DONGLES } from '../dongles.js';
 import { describeError, isHemsError } from '../errors.js';
 import type { CliIo } from './io.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './io.js';
@@ -38,10 +39,7 @@ function addDongle(cmd: Command): Command {
   return cmd
     .option('--port <port>', 'serial port, tcp://HOST:PORT, or sim (SERIAL_PORT, default /dev/ttyUSB0)')
     .option('--baudrate <rate>', 'serial port baud rate (SERIAL_RATE, default 115200)')
-    .option(
-      '--dongle <model>',
-      'auto, BP35A1, RL7023-IPS, BP35C0, BP35C2, RS-WSUHA-P, RL7023-DSS (WISUN_DONGLE)',
-    );
+    .option('--dongle <model>', `${DONGLE_MODELS.join(', ')} (WISUN_DONGLE)`);
 }
 
 export function buildProgram(h: CommandHandlers, io: CliIo, setCode: (code: number) => void): Command {
@@ -97,7 +95,7 @@ export function buildProgram(h: CommandHandlers, io: CliIo, setCode: (code: numb
   addCommon(wire(program.command('simulate')))
     .description('serve the built-in dongle and meter emulator over TCP')
     .requiredOption('--listen <host:port>', 'address to listen on, e.g. 127.0.0.1:3610')
-    .option('--dongle <model>', 'dongle model to emulate (default BP35A1)')
+    .option('--dongle <model>', `dongle model to emulate: ${DONGLES.join(', ')} (default BP35A1)`)
     .option('--latency-scale <factor>', 'radio latency: 1 = realistic seconds, 0 = instant (default 1)')
     .option('--fault-join-failures <n>', 'the next N joins fail (EVENT 24)')
     .option('--fault-scan-misses <n>', 'the next N scans find nothing')

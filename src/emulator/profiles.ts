@@ -2,16 +2,11 @@
  * Dongle dialects as data (protocol.md §A.1, §A.4 ROPT/WOPT, §A.8). The emulator's command
  * handling reads only these fields; nothing else differs between the families.
  */
-export type EmulatedDongle = 'BP35A1' | 'RL7023-IPS' | 'BP35C0' | 'BP35C2' | 'RS-WSUHA-P' | 'RL7023-DSS';
+import { DONGLES, type Dongle } from '../dongles.js';
 
-export const EMULATED_DONGLES: readonly EmulatedDongle[] = [
-  'BP35A1',
-  'RL7023-IPS',
-  'BP35C0',
-  'BP35C2',
-  'RS-WSUHA-P',
-  'RL7023-DSS',
-];
+/** Every dongle the collector knows is emulated (the DONGLE_PROFILES table must cover them all). */
+export type EmulatedDongle = Dongle;
+export const EMULATED_DONGLES: readonly EmulatedDongle[] = DONGLES;
 
 export interface DongleProfile {
   model: EmulatedDongle;

@@ -5,17 +5,9 @@ export type Edition = 'single-hop' | 'dual-stack';
 /** How the dongle prints ERXUDP data (protocol.md §A.4 WOPT/ROPT). */
 export type PayloadFormat = 'hex' | 'binary';
 
-/** Dongle models a user can name with `--dongle` / `WISUN_DONGLE`; `auto` detects at run time. */
-export const DONGLE_MODELS = [
-  'auto',
-  'BP35A1',
-  'RL7023-IPS',
-  'BP35C0',
-  'BP35C2',
-  'RS-WSUHA-P',
-  'RL7023-DSS',
-] as const;
-export type DongleModel = (typeof DONGLE_MODELS)[number];
+import type { DongleModel } from '../dongles.js';
+
+export { DONGLE_MODELS, type DongleModel } from '../dongles.js';
 
 /** What init() found out about the dongle. */
 export interface DongleInfo {

@@ -1,5 +1,5 @@
 import { toHex } from '../echonet/hex.js';
-import { describeError, HemsError, isHemsError } from '../errors.js';
+import { describeError, HemsError, isDongleFail, isHemsError } from '../errors.js';
 import { type Logger, redact, registerSecret, silentLogger } from '../log.js';
 import type { ByteStream } from '../transport/types.js';
 import {
@@ -89,10 +89,6 @@ function failError(command: string, er: string): HemsError {
     command,
     er,
   });
-}
-
-function isFail(e: unknown, er: string): boolean {
-  return isHemsError(e, 'DONGLE_FAIL') && e.context['er'] === er;
 }
 
 /**
@@ -213,7 +209,7 @@ class Client implements SkClient {
     try {
       mode = await this.ropt();
     } catch (e) {
-      if (isFail(e, 'ER04')) {
+      if (isDongleFail(e, 'ER04')) {
         // ROPT unsupported: hex-only firmware such as RL7023 Stick-D/DSS (§A.4), a dual-stack one.
         this.current.payload = 'hex';
         if (editionUnknown) this.current.edition = 'dual-stack';

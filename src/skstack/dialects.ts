@@ -1,52 +1,46 @@
+import type { Dongle } from '../dongles.js';
 import type { DongleModel, Edition, PayloadFormat } from './api.js';
 
 /** Whether a model answers ROPT (protocol.md §A.4 WOPT/ROPT, §A.8). */
 export type RoptSupport = 'yes' | 'no' | 'unknown';
 
-/** One dongle family's dialect of SKSTACK IP (protocol.md §A.1, §A.8). */
-export interface Dialect {
-  edition: Edition;
-  /** SKSCAN and SKSENDTO take a SIDE argument (dual-stack). */
+/** What the command and event forms of an edition look like (protocol.md §A.1, §A.5, §A.7). */
+export interface EditionForms {
+  /** SKSCAN and SKSENDTO take a SIDE argument. */
   sideArgument: boolean;
   /** EVENT lines carry SIDE after the sender address. */
   eventSide: boolean;
-  /** ERXUDP field counts this model prints (the framer tolerates all of 9/10/11 anyway). */
-  erxudpFields: readonly number[];
+}
+
+export const EDITIONS: Readonly<Record<Edition, EditionForms>> = {
+  'single-hop': { sideArgument: false, eventSide: false },
+  // ERXUDP: 10 fields, 11 with RSSI (SA2 = 1); the framer reads 9, 10 and 11 alike.
+  'dual-stack': { sideArgument: true, eventSide: true },
+};
+
+/** One dongle family's dialect of SKSTACK IP (protocol.md §A.1, §A.8). */
+export interface Dialect {
+  edition: Edition;
   /** ERXUDP data format out of the box. */
   defaultPayload: PayloadFormat;
   ropt: RoptSupport;
 }
 
-const SINGLE_HOP = {
-  edition: 'single-hop',
-  sideArgument: false,
-  eventSide: false,
-  erxudpFields: [9],
-} as const;
-const DUAL_STACK = {
-  edition: 'dual-stack',
-  sideArgument: true,
-  eventSide: true,
-  erxudpFields: [10, 11],
-} as const;
-
-export const DIALECTS: Readonly<Record<Exclude<DongleModel, 'auto'>, Dialect>> = {
-  BP35A1: { ...SINGLE_HOP, defaultPayload: 'binary', ropt: 'yes' },
+export const DIALECTS: Readonly<Record<Dongle, Dialect>> = {
+  BP35A1: { edition: 'single-hop', defaultPayload: 'binary', ropt: 'yes' },
   // IPS prints hex; whether it answers ROPT is unknown (§A.4), so ROPT is tried and FAIL ER04 tolerated.
-  'RL7023-IPS': { ...SINGLE_HOP, defaultPayload: 'hex', ropt: 'unknown' },
-  BP35C0: { ...DUAL_STACK, defaultPayload: 'binary', ropt: 'yes' },
-  BP35C2: { ...DUAL_STACK, defaultPayload: 'binary', ropt: 'yes' },
-  'RS-WSUHA-P': { ...DUAL_STACK, defaultPayload: 'binary', ropt: 'yes' },
-  // DSS answers ROPT with FAIL ER04 and prints hex only; 10-field ERXUDP.
-  'RL7023-DSS': { ...DUAL_STACK, erxudpFields: [10], defaultPayload: 'hex', ropt: 'no' },
+  'RL7023-IPS': { edition: 'single-hop', defaultPayload: 'hex', ropt: 'unknown' },
+  BP35C0: { edition: 'dual-stack', defaultPayload: 'binary', ropt: 'yes' },
+  BP35C2: { edition: 'dual-stack', defaultPayload: 'binary', ropt: 'yes' },
+  'RS-WSUHA-P': { edition: 'dual-stack', defaultPayload: 'binary', ropt: 'yes' },
+  // DSS answers ROPT with FAIL ER04 and prints hex only (10-field ERXUDP).
+  'RL7023-DSS': { edition: 'dual-stack', defaultPayload: 'hex', ropt: 'no' },
 };
 
 /** Dialect used for `auto` until detection settles the edition. */
 export function dialectFor(model: DongleModel, edition: Edition = 'single-hop'): Dialect {
   if (model !== 'auto') return DIALECTS[model];
-  return edition === 'single-hop'
-    ? { ...SINGLE_HOP, defaultPayload: 'binary', ropt: 'unknown' }
-    : { ...DUAL_STACK, defaultPayload: 'binary', ropt: 'unknown' };
+  return { edition, defaultPayload: 'binary', ropt: 'unknown' };
 }
 
 export function otherEdition(e: Edition): Edition {
@@ -56,7 +50,7 @@ export function otherEdition(e: Edition): Edition {
 /** `SKSCAN 2 FFFFFFFF <duration> [0]` — mode 2 (with pairing-ID IE), all channels, side B. */
 export function scanCommand(edition: Edition, duration: number): string {
   const d = duration.toString(16).toUpperCase();
-  return edition === 'dual-stack' ? `SKSCAN 2 FFFFFFFF ${d} 0` : `SKSCAN 2 FFFFFFFF ${d}`;
+  return EDITIONS[edition].sideArgument ? `SKSCAN 2 FFFFFFFF ${d} 0` : `SKSCAN 2 FFFFFFFF ${d}`;
 }
 
 /**
@@ -65,7 +59,7 @@ export function scanCommand(edition: Edition, duration: number): string {
  */
 export function sendToHeader(edition: Edition, ipv6: string, length: number): string {
   const len = length.toString(16).toUpperCase().padStart(4, '0');
-  const side = edition === 'dual-stack' ? '0 ' : '';
+  const side = EDITIONS[edition].sideArgument ? '0 ' : '';
   return `SKSENDTO 1 ${ipv6} 0E1A 1 ${side}${len} `;
 }
 

@@ -1,5 +1,6 @@
 import { toHex } from '../echonet/hex.js';
 import type { Edition, PanDesc, PayloadFormat } from './api.js';
+import { EDITIONS } from './dialects.js';
 import { type Erxudp, isRssiToken, parseErxudpHeader } from './erxudp.js';
 
 /**
@@ -345,7 +346,7 @@ export function parseEvent(
     param = Number.parseInt(rest[1]!, 16);
   } else if (rest.length === 1) {
     const v = Number.parseInt(rest[0]!, 16);
-    const loneIsParam = edition ? edition === 'single-hop' : num === 0x21 || num === 0x45;
+    const loneIsParam = edition ? !EDITIONS[edition].eventSide : num === 0x21 || num === 0x45;
     if (loneIsParam) param = v;
     else side = v;
   }
