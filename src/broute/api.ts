@@ -76,9 +76,9 @@ export interface HistoryDay extends DayHistory {
 
 export interface HistoryOptions {
   /**
-   * Epoch ms by which the read must be over (the next live reading): a request is started only
-   * when its worst case fits, else the read ends with ABORTED (context.deferred) and resumes
-   * where it stopped at the next call for the same day.
+   * Epoch ms by which the read must be over (the next live reading): a request starts only when
+   * its usual duration fits and never waits past it, else the read ends with ABORTED
+   * (context.deferred) and resumes where it stopped at the next call for the same day.
    */
   deadline?: number;
 }

@@ -92,8 +92,9 @@ export class MeterReader {
 
   /**
    * SetC E5 = day, then Get E2 with the meter's date (0x98) and time (0x97) when listed (§B.3,
-   * §C.2); the E2 must echo the day asked for. With a deadline, each request starts only when
-   * its worst case fits before it; a day cut short resumes at its Get (E5 is remembered).
+   * §C.2); the E2 must echo the day asked for. With a deadline (the next live reading), no
+   * request waits past it (Requester.request); a day cut short resumes at its Get (E5 is
+   * remembered).
    */
   async historyDay(
     meter: string,
@@ -103,34 +104,25 @@ export class MeterReader {
     deadline?: number,
   ): Promise<HistoryDay> {
     await this.prepare(meter);
-    const fits = (): void => {
-      if (deadline !== undefined && Date.now() + this.requester.boundMs() > deadline) {
-        throw new HemsError('ABORTED', 'no idle radio time left for a history request', { deferred: true });
-      }
-    };
-    if (!this.constants()) {
-      fits();
-      await this.readConstants(meter, now, signal);
-    }
+    if (!this.constants()) await this.readConstants(meter, now, signal, deadline);
     const map = this.facts?.getMap;
     if (map && !map.has(0xe2)) {
       throw new HemsError('METER_SNA', 'the meter does not list E2 (day history) in its Get map');
     }
     if (this.e5 !== day) {
-      fits();
       this.e5 = null;
       const set = await this.requester.request(
         { esv: ESV.SetC, properties: [{ epc: 0xe5, edt: Uint8Array.of(day) }] },
         [ESV.Set_Res, ESV.SetC_SNA],
         signal,
+        deadline,
       );
       if (set.esv !== ESV.Set_Res)
         throw new HemsError('METER_SNA', `the meter refused E5 = ${day} (SetC_SNA)`);
       this.e5 = day;
     }
-    fits();
     const clock = [CURRENT_DATE, CURRENT_TIME].filter((e) => !map || map.has(e));
-    const res = await this.requester.get([0xe2, ...clock], signal);
+    const res = await this.requester.get([0xe2, ...clock], signal, deadline);
     const edt = (epc: number) => res.properties.find((p) => p.epc === epc)?.edt;
     const h = decodeIf(decodeHistory, edt(0xe2));
     if (!h) throw new HemsError('METER_SNA', 'the meter gave no day history (E2)');
@@ -145,8 +137,13 @@ export class MeterReader {
   }
 
   /** D3, E1, D7 and the Get map in one Get (split as the meter needs). */
-  private async readConstants(meter: string, now: () => number, signal?: AbortSignal): Promise<void> {
-    const props = await this.fetch(CONSTANT_EPCS, this.facts?.getMap ?? null, now(), signal);
+  private async readConstants(
+    meter: string,
+    now: () => number,
+    signal?: AbortSignal,
+    deadline?: number,
+  ): Promise<void> {
+    const props = await this.fetch(CONSTANT_EPCS, this.facts?.getMap ?? null, now(), signal, deadline);
     this.learn(meter, CONSTANT_EPCS, props);
   }
 
@@ -177,8 +174,9 @@ export class MeterReader {
     map: ReadonlySet<number> | null,
     now: number,
     signal?: AbortSignal,
+    deadline?: number,
   ): Promise<Map<number, Uint8Array>> {
-    return fetchProperties((e) => this.requester.get(e, signal), epcs, this.batch, {
+    return fetchProperties((e) => this.requester.get(e, signal, deadline), epcs, this.batch, {
       now,
       keep: new Set(KEEP.filter((e) => !map || map.has(e))),
       onDrop: (epc) =>

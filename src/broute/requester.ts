@@ -27,6 +27,8 @@ export class Requester {
   /** Requests in a row without any reply: the meter may be gone (§D.4). */
   private misses = 0;
   private readonly notices = new Set<(n: MeterNotice) => void>();
+  /** Durations (ms) of the last answered requests. */
+  private readonly recent: number[] = [];
 
   constructor(
     private readonly link: Link,
@@ -38,13 +40,9 @@ export class Requester {
     link.onDown((e) => this.failAll(e));
   }
 
-  /**
-   * How long one request can take on a lossy radio: every attempt waiting out its reply, and
-   * one send the dongle could not make. (A run of refused sends — a busy channel, the TX limit
-   * — can take longer; it ends the session instead.)
-   */
-  boundMs(): number {
-    return (this.t.resends + 1) * this.t.response + this.t.sendFailDelay;
+  /** How long answered requests took lately (the slowest of the last few); until known, a reply wait. */
+  usualMs(): number {
+    return this.recent.length === 0 ? this.t.response : Math.max(...this.recent);
   }
 
   onNotice(listener: (n: MeterNotice) => void): () => void {
@@ -52,11 +50,12 @@ export class Requester {
     return () => this.notices.delete(listener);
   }
 
-  get(epcs: readonly number[], signal?: AbortSignal): Promise<Frame> {
+  get(epcs: readonly number[], signal?: AbortSignal, yieldAt?: number): Promise<Frame> {
     return this.request(
       getRequest(0, EOJ.controller, EOJ.smartMeter, epcs),
       [ESV.Get_Res, ESV.Get_SNA],
       signal,
+      yieldAt,
     );
   }
 
@@ -66,11 +65,16 @@ export class Requester {
    * slower than `response` answers an earlier attempt late (§D.2). Too many sends the dongle
    * could not make, or too many requests without a reply, end in METER_UNREACHABLE /
    * METER_TIMEOUT, on which the session is ended and joined again.
+   *
+   * `yieldAt` (epoch ms) is when the next live reading is due: an attempt starts only when the
+   * usual duration of a request fits before it, and no wait runs past it; then the request
+   * ends with ABORTED (context.deferred) — it was not a miss — and is asked again later.
    */
   async request(
     frame: Pick<Frame, 'esv' | 'properties'>,
     expect: readonly number[],
     signal?: AbortSignal,
+    yieldAt?: number,
   ): Promise<Frame> {
     let settle!: { resolve: (f: Frame) => void; reject: (e: Error) => void };
     const reply = new Promise<Frame>((resolve, reject) => {
@@ -85,9 +89,12 @@ export class Requester {
     );
     const tids: number[] = [];
     let notSent = 0;
+    const started = Date.now();
+    const left = (): number => (yieldAt === undefined ? Number.POSITIVE_INFINITY : yieldAt - Date.now());
     try {
       for (let attempt = 0; attempt <= this.t.resends; ) {
-        if (answer) return this.answered(answer);
+        if (answer) return this.answered(answer, started);
+        if (left() <= 0 || left() < this.usualMs()) throw yielded();
         const tid = this.nextTid();
         const bytes = encodeFrame({ ...frame, tid, seoj: EOJ.controller, deoj: EOJ.smartMeter });
         tids.push(tid);
@@ -104,12 +111,15 @@ export class Requester {
               },
             );
           }
+          if (left() < this.t.sendFailDelay) throw yielded();
           await delay(this.t.sendFailDelay, signal);
           continue;
         }
-        const got = await withTimeout(reply, this.t.response, signal);
-        if (got) return this.answered(got);
+        const wait = Math.max(0, Math.min(this.t.response, left()));
+        const got = await withTimeout(reply, wait, signal);
+        if (got) return this.answered(got, started);
         if (signal?.aborted) throw new HemsError('ABORTED', 'request aborted');
+        if (wait < this.t.response) throw yielded();
         this.counters.timeouts++;
         this.misses++;
         attempt++;
@@ -131,8 +141,10 @@ export class Requester {
     }
   }
 
-  private answered(f: Frame): Frame {
+  private answered(f: Frame, started: number): Frame {
     this.misses = 0;
+    this.recent.push(Date.now() - started);
+    if (this.recent.length > 8) this.recent.shift();
     return f;
   }
 
@@ -196,4 +208,8 @@ export class Requester {
       );
     }
   }
+}
+
+function yielded(): HemsError {
+  return new HemsError('ABORTED', 'the next live reading comes first', { deferred: true });
 }

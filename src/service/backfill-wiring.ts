@@ -25,7 +25,7 @@ export interface BackfillHook {
   daysLeft(): number | null;
 }
 
-/** Time kept free before the next live reading, beyond the worst case of one request. */
+/** Time kept free before the next live reading. */
 const IDLE_MARGIN_MS = 200;
 
 export function attachBackfill(args: {

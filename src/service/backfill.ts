@@ -28,8 +28,8 @@ export interface HistoryAccess {
   constants(): HistoryConstants | null;
   /**
    * SetC E5 = day, then Get E2; resolves with the echoed day and its 48 slots (null = no data).
-   * With a deadline, it starts a request only when its worst case fits before it; else it ends
-   * with ABORTED (context.deferred) and resumes there at the next call for the same day.
+   * With a deadline, no request runs past it; a read cut short ends with ABORTED
+   * (context.deferred) and resumes there at the next call for the same day.
    */
   readHistoryDay(
     day: number,

@@ -141,4 +141,32 @@ describe('meter session as HistoryAccess (fake client)', () => {
     expect(r.session.joins()).toBe(2);
     await r.session.close();
   });
+
+  it('with a deadline, a late answer is not waited for past it; the day resumes at its Get', async () => {
+    const r = await rig();
+    await r.session.read();
+    r.meter.dropResponses = 1; // the SetC E5 goes unanswered
+    const deadline = Date.now() + 60;
+    const err = await r.session.readHistoryDay(1, undefined, { deadline }).catch((e: unknown) => e);
+    expect(isHemsError(err, 'ABORTED')).toBe(true);
+    expect((err as { context: Record<string, unknown> }).context.deferred).toBe(true);
+    expect(Date.now()).toBeLessThan(deadline + 150);
+    expect(r.session.status().counters.timeouts).toBe(0); // cut short, not a miss
+    // No time at all: nothing is sent.
+    const sent = r.meter.sent.length;
+    await expect(r.session.readHistoryDay(1, undefined, { deadline: Date.now() })).rejects.toMatchObject({
+      context: { deferred: true },
+    });
+    expect(r.meter.sent.length).toBe(sent);
+    // Then, with time, the day is read (E5 set again: its first SetC got no answer).
+    expect(await r.session.readHistoryDay(1, undefined, { deadline: Date.now() + 5_000 })).toMatchObject({
+      day: 1,
+    });
+    // A day cut short after its SetC resumes at its Get.
+    r.meter.dropResponses = 0;
+    const sets = e5Sets(r.meter).length;
+    expect(await r.session.readHistoryDay(1)).toMatchObject({ day: 1 });
+    expect(e5Sets(r.meter).length).toBe(sets);
+    await r.session.close();
+  });
 });
