@@ -41,6 +41,20 @@ export interface SourceCounters {
   moduleResets: number;
 }
 
+/** Every counter at zero (a new session). */
+export function zeroCounters(): SourceCounters {
+  return {
+    readings: 0,
+    roundTrips: 0,
+    timeouts: 0,
+    rejoins: 0,
+    scans: 0,
+    txLimitPauses: 0,
+    reopens: 0,
+    moduleResets: 0,
+  };
+}
+
 export interface SourceStatus {
   state: LinkStateName;
   /** The meter's EUI-64 once resolved (given, cached or scanned), else null. */

@@ -15,6 +15,7 @@ import type {
   MeterSource,
   SourceCounters,
   SourceStatus,
+  zeroCounters,
 } from './api.js';
 import { Link } from './link.js';
 import { MeterReader } from './meter-reader.js';
@@ -29,16 +30,7 @@ export function createMeterSession(opts: MeterSessionOptions): MeterSource {
 }
 
 class Session implements MeterSource {
-  private readonly counters: SourceCounters = {
-    readings: 0,
-    roundTrips: 0,
-    timeouts: 0,
-    rejoins: 0,
-    scans: 0,
-    txLimitPauses: 0,
-    reopens: 0,
-    moduleResets: 0,
-  };
+  private readonly counters: SourceCounters = zeroCounters();
   private readonly link: Link;
   private readonly requester: Requester;
   private readonly reader: MeterReader;

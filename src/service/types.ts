@@ -1,7 +1,13 @@
 import type { SourceStatus } from '../broute/api.js';
 import type { Envelope } from '../reading/record.js';
 
-export { LINK_STATES, type LinkStateName, type SourceCounters, type SourceStatus } from '../broute/api.js';
+export {
+  LINK_STATES,
+  type LinkStateName,
+  type SourceCounters,
+  type SourceStatus,
+  zeroCounters,
+} from '../broute/api.js';
 
 /** Where records come from: the B-route session (broute/) turned into records (recorder.ts). */
 export interface ReadingSource {

@@ -10,7 +10,7 @@ import type { Faults } from '../../src/emulator/index.js';
 import { toKwh } from '../../src/reading/energy.js';
 import type { Envelope } from '../../src/reading/record.js';
 import { tempDir } from '../support/temp.js';
-import { rig } from './emu-rig.js';
+import { type Rig, rig } from './emu-rig.js';
 
 const MIN = 60_000;
 /** Boundaries in JST: midnight (2026-05-21 00:00), 00:30, and noon. */
@@ -41,6 +41,24 @@ function check(records: Envelope[], faults: Partial<Faults>, counterAt: (trueMs:
   }
 }
 
+/** One reading from a fresh start (no saved state) at each offset (minutes) from `boundary`. */
+async function freshStarts(
+  r: Rig,
+  boundary: number,
+  offsets: readonly number[],
+  faults: Partial<Faults>,
+): Promise<Envelope[]> {
+  const out: Envelope[] = [];
+  for (const offset of offsets) {
+    const fresh = await rig('BP35A1', { faults, emulator: r.emu, dir: tempDir('hems-edge-') });
+    fresh.now.ms = boundary + offset * MIN;
+    r.now.ms = fresh.now.ms; // the emulated meter's clock
+    out.push(await fresh.session.read());
+    await fresh.session.close();
+  }
+  return out;
+}
+
 describe.each([0, 2, 10])('EA and E2 latched %i minute(s) late', (lateMinutes) => {
   describe.each([5, -5])('meter clock %i minutes off', (skewMinutes) => {
     const faults: Partial<Faults> = { meterUpdateDelay: lateMinutes * 60, meterClockSkew: skewMinutes * 60 };
@@ -54,13 +72,7 @@ describe.each([0, 2, 10])('EA and E2 latched %i minute(s) late', (lateMinutes) =
           records.push(await r.session.read());
         }
         // Fresh starts (no saved state: the day history is the only source) near the boundary.
-        for (const offset of [-8, -3, 1, 4, 8, 12]) {
-          const fresh = await rig('BP35A1', { faults, emulator: r.emu, dir: tempDir('hems-edge-') });
-          fresh.now.ms = boundary + offset * MIN;
-          r.now.ms = fresh.now.ms;
-          records.push(await fresh.session.read());
-          await fresh.session.close();
-        }
+        records.push(...(await freshStarts(r, boundary, [-8, -3, 1, 4, 8, 12], faults)));
         check(records, faults, (ms) => r.emu.meter.counterAt(ms));
         // The continuous run has its 30-minute value again once the new slot is latched.
         const last = records[(65 / 2) | 0]!;
@@ -75,14 +87,7 @@ describe('without the meter’s date (0x98 refused)', () => {
     const faults: Partial<Faults> = { meterUpdateDelay: 600, meterClockSkew: 300, busy: { '98': 1_000_000 } };
     const boundary = BOUNDARIES[0][1];
     const first = await rig('BP35A1', { faults, dir: tempDir('hems-edge-') });
-    const records: Envelope[] = [];
-    for (const offset of [-8, -3, 1, 4, 8, 12, 25, 40]) {
-      const fresh = await rig('BP35A1', { faults, emulator: first.emu, dir: tempDir('hems-edge-') });
-      fresh.now.ms = boundary + offset * MIN;
-      first.now.ms = fresh.now.ms;
-      records.push(await fresh.session.read());
-      await fresh.session.close();
-    }
+    const records = await freshStarts(first, boundary, [-8, -3, 1, 4, 8, 12, 25, 40], faults);
     check(records, faults, (ms) => first.emu.meter.counterAt(ms));
     // Away from midnight the history names the days by our date again.
     expect(records.at(-1)!.reading.recent_30min_timestamp).not.toBeNull();

@@ -1,6 +1,6 @@
 import type { HttpDeps, OutputStats } from '../../src/http/deps.js';
 import { type Envelope, formatMeterTime, formatReadingTime } from '../../src/reading/record.js';
-import type { SourceStatus } from '../../src/service/types.js';
+import { type SourceStatus, zeroCounters } from '../../src/service/types.js';
 
 export const METER = 'FE80000000000000021D129012345678';
 
@@ -9,16 +9,7 @@ export function status(over: Partial<SourceStatus> = {}): SourceStatus {
     state: 'up',
     meter: METER,
     lastReadingAt: null,
-    counters: {
-      readings: 0,
-      roundTrips: 0,
-      timeouts: 0,
-      rejoins: 0,
-      scans: 0,
-      txLimitPauses: 0,
-      reopens: 0,
-      moduleResets: 0,
-    },
+    counters: zeroCounters(),
     ...over,
   };
 }

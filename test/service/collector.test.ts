@@ -7,7 +7,7 @@ import { createLogger } from '../../src/log.js';
 import type { Envelope } from '../../src/reading/record.js';
 import { runCollector } from '../../src/service/collector.js';
 import type { Delivery } from '../../src/service/delivery.js';
-import type { ReadingSource } from '../../src/service/types.js';
+import { type ReadingSource, zeroCounters } from '../../src/service/types.js';
 import { csvHeader, renderRecord } from '../../src/sinks/format.js';
 import { envelope } from '../sinks/envelopes.js';
 import { tempDir } from '../support/temp.js';
@@ -47,16 +47,7 @@ function scriptedSource(
       state: 'up',
       meter: null,
       lastReadingAt: null,
-      counters: {
-        readings: 0,
-        roundTrips: 0,
-        timeouts: 0,
-        rejoins: 0,
-        scans: 0,
-        txLimitPauses: 0,
-        reopens: 0,
-        moduleResets: 0,
-      },
+      counters: zeroCounters(),
     }),
     async close() {
       src.closed++;
