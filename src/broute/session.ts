@@ -7,14 +7,14 @@ import type { MeterConstants } from '../echonet/meter.js';
 import { describeError, HemsError, isHemsError } from '../errors.js';
 import { registerSecret } from '../log.js';
 import type { PanDesc } from '../skstack/api.js';
-import type {
-  HistoryDay,
-  HistoryOptions,
-  MeterNotice,
-  MeterSample,
-  MeterSource,
-  SourceCounters,
-  SourceStatus,
+import {
+  type HistoryDay,
+  type HistoryOptions,
+  type MeterNotice,
+  type MeterSample,
+  type MeterSource,
+  type SourceCounters,
+  type SourceStatus,
   zeroCounters,
 } from './api.js';
 import { Link } from './link.js';
