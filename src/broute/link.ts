@@ -4,6 +4,7 @@
  * LinkStateName) that dongle events move at once; status(), /healthz and the metrics read it.
  * Recovery follows protocol.md §D.4; every wait is bounded by SessionTimeouts.
  */
+import { backoffDelay } from '../backoff.js';
 import { describeError, HemsError, isDongleFail, isHemsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DongleModel, PanDesc, SkClient, SkEvent, SkTimeouts } from '../skstack/api.js';
@@ -13,7 +14,7 @@ import type { LinkStateName, SourceCounters } from './api.js';
 import { linkLocalToMac, macToLinkLocal } from './ipv6.js';
 import { type CreateClient, DEFAULT_SCAN_DURATIONS, type SessionTimeouts } from './options.js';
 import { type CachedPan, loadPan, savePan } from './state-files.js';
-import { backoff, delay, Notifier, withTimeout } from './wait.js';
+import { delay, Notifier, withTimeout } from './wait.js';
 
 export interface LinkOptions {
   openStream: () => Promise<ByteStream>;
@@ -275,7 +276,10 @@ export class Link {
           });
         }
         this.log.warn(`cannot open the dongle port (try ${i}): ${describeError(e)}`);
-        await delay(backoff(i, this.t.reopenBackoffBase, this.t.reopenBackoffMax), signal);
+        await delay(
+          backoffDelay(i, { baseMs: this.t.reopenBackoffBase, maxMs: this.t.reopenBackoffMax, jitter: 0 }),
+          signal,
+        );
         this.enter('opening');
       }
     }
@@ -400,7 +404,12 @@ export class Link {
       if (!isHemsError(e, 'SCAN_NOTHING_FOUND')) throw e;
       this.scanFailures++;
       this.nextScanAt =
-        this.o.clock() + backoff(this.scanFailures, this.t.scanBackoffBase, this.t.scanBackoffMax);
+        this.o.clock() +
+        backoffDelay(this.scanFailures, {
+          baseMs: this.t.scanBackoffBase,
+          maxMs: this.t.scanBackoffMax,
+          jitter: 0,
+        });
       if (this.resolved) {
         this.log.warn('the rescan found no meter; trying the known one again');
         return this.resolved;
@@ -503,7 +512,12 @@ export class Link {
       }
       this.joinFailures++;
       this.joinNotBefore =
-        Date.now() + backoff(this.joinFailures, this.t.joinBackoffBase, this.t.joinBackoffMax);
+        Date.now() +
+        backoffDelay(this.joinFailures, {
+          baseMs: this.t.joinBackoffBase,
+          maxMs: this.t.joinBackoffMax,
+          jitter: 0,
+        });
       this.log.warn(`PANA join failed (${this.joinFailures} in a row)`);
       if (this.joinFailures >= this.t.rescanAfterJoinFailures && !this.givenPan()) this.rescanDue = true;
       return { error: e, counted: true };

@@ -16,11 +16,6 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Capped exponential backoff: base, 2×base, 4×base … ≤ max (failures counted from 1). */
-export function backoff(failures: number, base: number, max: number): number {
-  return Math.min(max, base * 2 ** Math.max(0, failures - 1));
-}
-
 /**
  * A level-triggered "something changed" signal: waiters re-check their condition after every
  * notify(); wait() resolves false on timeout.

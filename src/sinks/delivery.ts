@@ -3,7 +3,7 @@ import { type Logger, silentLogger } from '../log.js';
 import type { Envelope } from '../reading/record.js';
 import { isStoreUnavailable } from '../store/live.js';
 import type { OutboxRow, Store } from '../store/store.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../backoff.js';
 import { createPendingWrites } from './pending.js';
 import { type Sink, SinkError } from './types.js';
 

@@ -6,12 +6,12 @@
  * row for only the outputs that have not delivered it yet. Bounded: past `max` the oldest is
  * dropped, loudly.
  */
+import { backoffDelay } from '../backoff.js';
 import { describeError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { Envelope } from '../reading/record.js';
 import { isStoreUnavailable } from '../store/live.js';
 import type { Store } from '../store/store.js';
-import { backoffDelay } from './backoff.js';
 
 export interface Held {
   readonly env: Envelope;

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { HemsError } from '../../src/errors.js';
 import type { Envelope } from '../../src/reading/record.js';
-import { backoffDelay } from '../../src/sinks/backoff.js';
+import { backoffDelay } from '../../src/backoff.js';
 import { createDelivery, type Delivery } from '../../src/sinks/delivery.js';
 import { type OutputName, type Sink, SinkError } from '../../src/sinks/types.js';
 import { createWebhookSink } from '../../src/sinks/webhook.js';
