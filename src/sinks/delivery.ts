@@ -1,18 +1,18 @@
+import { type Backoff, backoffDelay } from '../backoff.js';
 import { describeError, HemsError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { Envelope } from '../reading/record.js';
 import { isStoreUnavailable } from '../store/live.js';
 import type { OutboxRow, Store } from '../store/store.js';
-import { backoffDelay } from '../backoff.js';
 import { createPendingWrites } from './pending.js';
-import { type Sink, SinkError } from './types.js';
+import { REMOTE_RETRY, type Sink, SinkError } from './types.js';
 
 export interface DeliveryOptions {
   store: Store;
   sinks: Sink[];
   logger?: Logger;
-  /** Capped exponential backoff for remote outputs; default 1 s doubling up to 60 s. */
-  backoff?: { baseMs: number; maxMs: number };
+  /** Retry pace of remote outputs; default REMOTE_RETRY (1 s doubling up to 10 s, jitter). */
+  backoff?: Backoff;
   /** Pace of retries after a non-retryable error (a configuration problem); default 5 min. */
   slowRetryMs?: number;
   /** Outbox rows read at a time. */
@@ -23,6 +23,8 @@ export interface DeliveryOptions {
   storeBackoff?: { baseMs: number; maxMs: number };
   /** How long close() waits for a sink that does not give up its in-flight delivery; default 5 s. */
   closeGraceMs?: number;
+  /** While an output keeps failing, a reminder line this often; default 10 min. */
+  remindEveryMs?: number;
 }
 
 export interface OutputStats {
@@ -55,6 +57,21 @@ type Item = { seq: number; gen: number; env: Envelope } | { seq: null; env: Enve
 
 /** Ids remembered per output as delivered outside their outbox row; bounded. */
 const SKIP_MAX = 10_000;
+/** Longest failure cause in a log line: the line stays readable, whatever a library put in it. */
+const CAUSE_MAX_CHARS = 160;
+
+/** The first line of a failure, whitespace collapsed, cut to CAUSE_MAX_CHARS. */
+function cause(e: unknown): string {
+  const text = describeError(e).replace(/\s+/g, ' ').trim();
+  return text.length > CAUSE_MAX_CHARS ? `${text.slice(0, CAUSE_MAX_CHARS - 1)}…` : text;
+}
+
+/** 20.4 s, 12.5 min, 3.2 h. */
+function duration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
 
 interface Drainer {
   sink: Sink;
@@ -80,8 +97,9 @@ interface Drainer {
 export function createDelivery(opts: DeliveryOptions): Delivery {
   const { store } = opts;
   const logger = opts.logger ?? silentLogger;
-  const backoff = opts.backoff ?? { baseMs: 1000, maxMs: 60_000 };
+  const backoff = opts.backoff ?? REMOTE_RETRY;
   const slowRetryMs = opts.slowRetryMs ?? 300_000;
+  const remindEveryMs = opts.remindEveryMs ?? 600_000;
   const batch = opts.batch ?? 32;
   const names = opts.sinks.map((s) => s.name);
   if (new Set(names).size !== names.length) {
@@ -126,6 +144,10 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     let attempt = 0;
     let lastError: string | null = null;
     const loudOnce = new Set<string>();
+    /** The outage in progress: since its first failed attempt; when it was last reminded of. */
+    let down: { since: number; remindedAt: number } | null = null;
+    /** Delivering again after an outage: announced in one line once the backlog is through. */
+    let back: { downMs: number; attempts: number; caughtUp: number } | null = null;
     let wakeup: (() => void) | null = null;
     let wakeOnKick = false;
     let inBackoff = false;
@@ -222,18 +244,37 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       return n;
     };
 
+    const announceBack = (): void => {
+      if (!back) return;
+      log.info(
+        `output ${sink.name}: delivering again after ${duration(back.downMs)} down and ${back.attempts} failed attempt(s); ${back.caughtUp} reading(s) caught up`,
+      );
+      back = null;
+    };
+
+    /** First failure of an outage: one line at once. Repeats are counted (debug lines), with a
+     *  reminder every `remindEveryMs`; the recovery line gives the total. */
     const onFailure = async (e: unknown): Promise<void> => {
       failures++;
       attempt++;
-      const msg = describeError(e);
+      const msg = cause(e);
       const permanent = e instanceof SinkError && !e.retryable;
+      announceBack();
+      const now = Date.now();
+      if (!down) down = { since: now, remindedAt: now };
       if (permanent) {
         if (!loudOnce.has(msg)) {
           loudOnce.add(msg);
           log.error(`output ${sink.name} rejected a reading, will retry slowly: ${msg}`);
         }
-      } else if (msg !== lastError) {
+      } else if (attempt === 1) {
         log.warn(`output ${sink.name} failed, will retry: ${msg}`, { depth: stats().depth });
+      } else if (now - down.remindedAt >= remindEveryMs) {
+        down.remindedAt = now;
+        log.warn(
+          `output ${sink.name} still failing after ${attempt} attempt(s), ${duration(now - down.since)} down: ${msg}`,
+          { depth: stats().depth },
+        );
       } else {
         log.debug(`output ${sink.name} still failing (attempt ${attempt}): ${msg}`);
       }
@@ -258,6 +299,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         }
         const item = next();
         if (!item) {
+          announceBack();
           await pause(null, true);
           continue;
         }
@@ -269,7 +311,11 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
           continue;
         }
         delivered++;
-        if (attempt > 0) log.info(`output ${sink.name} delivers again after ${attempt} failed attempt(s)`);
+        if (down) {
+          back = { downMs: Date.now() - down.since, attempts: attempt, caughtUp: 0 };
+          down = null;
+        }
+        if (back) back.caughtUp++;
         attempt = 0;
         if (item.seq === null) {
           // Written meanwhile (with a row for this output): that row must not send it again.
@@ -282,6 +328,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         }
         checkFlush();
       }
+      announceBack();
       settle();
     };
 

@@ -1,8 +1,19 @@
+import type { Backoff } from '../backoff.js';
 import type { Envelope } from '../reading/record.js';
 
 /** Output names, as given to `-o/--output`. */
 export const OUTPUT_NAMES = ['stdout', 'file', 'webhook', 'gcloud', 'mqtt'] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
+
+/**
+ * The retry policy of every remote output (webhook, gcloud, mqtt), owned by the outbox rather
+ * than by a client library: each attempt is bounded by ATTEMPT_TIMEOUT_MS, failed attempts are
+ * retried after 1 s, 2 s, 4 s, 8 s, then every 10 s (±20 % jitter, never above the cap), so a
+ * destination that comes back gets its first reading within about 10 s. README documents it.
+ */
+export const REMOTE_RETRY: Readonly<Backoff> = { baseMs: 1_000, maxMs: 10_000 };
+/** The bound on one delivery attempt to a remote output (connecting included). */
+export const ATTEMPT_TIMEOUT_MS = 10_000;
 
 /**
  * One destination. Every output has its own outbox in the store; `deliver` is called with

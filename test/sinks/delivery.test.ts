@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
+import { backoffDelay } from '../../src/backoff.js';
 import { HemsError } from '../../src/errors.js';
 import type { Envelope } from '../../src/reading/record.js';
-import { backoffDelay } from '../../src/backoff.js';
 import { createDelivery, type Delivery } from '../../src/sinks/delivery.js';
-import { type OutputName, type Sink, SinkError } from '../../src/sinks/types.js';
+import { type OutputName, REMOTE_RETRY, type Sink, SinkError } from '../../src/sinks/types.js';
 import { createWebhookSink } from '../../src/sinks/webhook.js';
 import { type LiveStore, openLiveStore } from '../../src/store/live.js';
 import { openStore, type Store } from '../../src/store/store.js';
@@ -83,6 +83,107 @@ describe('backoff', () => {
     expect(backoffDelay(2, o, () => 0)).toBe(160);
     expect(backoffDelay(2, o, () => 1)).toBe(240);
     expect(backoffDelay(10, o, () => 1)).toBe(1000);
+  });
+
+  test('without jitter it is exact (the B-route link)', () => {
+    const o = { baseMs: 100, maxMs: 1000, jitter: 0 };
+    expect([1, 2, 3, 4, 5].map((n) => backoffDelay(n, o, () => 1))).toEqual([100, 200, 400, 800, 1000]);
+  });
+
+  test('remote outputs retry after 1, 2, 4, 8, then at most 10 s (README)', () => {
+    expect([1, 2, 3, 4, 5, 9].map((n) => backoffDelay(n, REMOTE_RETRY, () => 0.5))).toEqual([
+      1000, 2000, 4000, 8000, 10_000, 10_000,
+    ]);
+    for (let n = 1; n < 40; n++) expect(backoffDelay(n, REMOTE_RETRY, () => 1)).toBeLessThanOrEqual(10_000);
+    expect(backoffDelay(9, REMOTE_RETRY, () => 0)).toBe(8000);
+  });
+});
+
+describe('what an outage looks like in the log', () => {
+  const down = new SinkError('webhook http://127.0.0.1:9/hook unreachable: ECONNREFUSED', true);
+  const notDebug = (l: { level: string }) => l.level !== 'debug';
+
+  test('one warning when it starts, repeats counted, one line when back with time down and readings caught up', async () => {
+    const logger = captureLogger();
+    const { sink, ctl } = memorySink('webhook', true);
+    ctl.fail = down;
+    const d = delivery({ store: store(), sinks: [sink], logger });
+    for (let i = 0; i < 3; i++) await d.submit(envelope(i));
+    await until(() => (d.stats().webhook?.failures ?? 0) >= 5);
+    ctl.fail = null;
+    expect(await d.flush(10_000)).toBe(true);
+    await until(() => logger.lines.some((l) => l.msg.includes('delivering again')));
+    const failures = d.stats().webhook?.failures ?? 0;
+    expect(logger.lines.filter(notDebug).map((l) => [l.level, l.msg])).toEqual([
+      ['warn', `output webhook failed, will retry: ${down.message}`],
+      [
+        'info',
+        expect.stringMatching(
+          new RegExp(
+            `^output webhook: delivering again after \\d+\\.\\d s down and ${failures} failed attempt\\(s\\); 3 reading\\(s\\) caught up$`,
+          ),
+        ),
+      ],
+    ]);
+    const repeats = logger.lines.filter(
+      (l) => l.level === 'debug' && l.msg.includes('still failing (attempt'),
+    );
+    expect(repeats).toHaveLength(failures - 1);
+  });
+
+  test('a long outage is recalled now and then with its attempts and time down', async () => {
+    const logger = captureLogger();
+    const { sink, ctl } = memorySink('webhook', true);
+    ctl.fail = down;
+    const d = delivery({ store: store(), sinks: [sink], logger, remindEveryMs: 150 });
+    await d.submit(envelope(0));
+    await until(() => logger.lines.some((l) => l.msg.includes('still failing after')));
+    const reminder = logger.lines.find((l) => l.msg.includes('still failing after'));
+    expect(reminder).toMatchObject({ level: 'warn' });
+    expect(reminder?.msg).toMatch(
+      /^output webhook still failing after \d+ attempt\(s\), \d+\.\d s down: webhook \S+ unreachable: ECONNREFUSED$/,
+    );
+  });
+
+  test('a recovery cut short by a new failure still gets its line, then the new outage its own', async () => {
+    const logger = captureLogger();
+    let n = 0;
+    const sink: Sink = {
+      name: 'mqtt',
+      remote: true,
+      async deliver() {
+        n++;
+        // Down for 2 attempts, one delivery, down again for 2, then up.
+        if (n <= 2 || n === 4 || n === 5) throw new SinkError('broker unreachable', true);
+      },
+      async stop() {},
+    };
+    const d = delivery({ store: store(), sinks: [sink], logger });
+    for (let i = 0; i < 3; i++) await d.submit(envelope(i));
+    expect(await d.flush(10_000)).toBe(true);
+    await until(() => logger.lines.filter((l) => l.msg.includes('delivering again')).length >= 2);
+    expect(logger.lines.filter(notDebug).map((l) => l.msg.replace(/\d+\.\d s/, 'T'))).toEqual([
+      'output mqtt failed, will retry: broker unreachable',
+      'output mqtt: delivering again after T down and 2 failed attempt(s); 1 reading(s) caught up',
+      'output mqtt failed, will retry: broker unreachable',
+      'output mqtt: delivering again after T down and 2 failed attempt(s); 2 reading(s) caught up',
+    ]);
+  });
+
+  test('a failure with a long, many-line message is one short line', async () => {
+    const logger = captureLogger();
+    const { sink, ctl } = memorySink('gcloud', true);
+    ctl.fail = new SinkError(
+      `Total timeout exceeded ${'{message: 14 UNAVAILABLE, code: 14}, '.repeat(100)}\nnext`,
+      true,
+    );
+    const d = delivery({ store: store(), sinks: [sink], logger });
+    await d.submit(envelope(0));
+    await until(() => logger.lines.some((l) => l.level === 'warn'));
+    const line = logger.lines.find((l) => l.level === 'warn')?.msg ?? '';
+    expect(line.length).toBeLessThan(220);
+    expect(line).not.toContain('\n');
+    expect(line.endsWith('…')).toBe(true);
   });
 });
 
