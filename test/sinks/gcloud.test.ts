@@ -12,6 +12,7 @@ import { openStore } from '../../src/store/store.js';
 import { envelope } from '../store/envelopes.js';
 import { freePort } from '../support/http-server.js';
 import { type FakePubSub, startFakePubSub } from '../support/pubsub-server.js';
+import { startForwarder } from '../support/tcp-forwarder.js';
 import { sinkFailure as failure } from './sink-failure.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -74,10 +75,51 @@ describe('Pub/Sub sink (local gRPC Publisher)', () => {
     expect(f.messages).toHaveLength(1);
   });
 
-  test('an unreachable endpoint fails retryably within the publish timeout', async () => {
+  test('an unreachable endpoint fails retryably, in one line: status, short cause, topic', async () => {
     process.env.PUBSUB_EMULATOR_HOST = `127.0.0.1:${await freePort()}`;
     const e = await failure(sink('hems', 500).deliver(envelope(1)));
     expect(e.retryable).toBe(true);
+    expect(e.message).toMatch(
+      /^Pub\/Sub UNAVAILABLE: .*ECONNREFUSED.*; topic projects\/test-project\/topics\/hems$/,
+    );
+    expect(e.message.length).toBeLessThan(200);
+  });
+
+  test('the client library does not retry by itself: one failed call is one failed delivery', async () => {
+    // UNAVAILABLE is a code the library would retry on its own (with up to a minute between
+    // tries) if left to it; the outbox owns the retries instead.
+    const f = await fake({ autoCreate: true });
+    const s = sink('hems', 5000);
+    f.failNext(status.UNAVAILABLE, 1);
+    const e = await failure(s.deliver(envelope(1)));
+    expect(e.retryable).toBe(true);
+    expect(e.message).toBe('Pub/Sub UNAVAILABLE: injected failure; topic projects/test-project/topics/hems');
+    expect(f.messages).toHaveLength(0);
+    await s.deliver(envelope(1));
+    expect(f.messages.map((m) => m.attributes.reading_id)).toEqual([envelope(1).id]);
+  });
+
+  test('after a failed connection the next attempt connects at once (no gRPC reconnect backoff)', async () => {
+    const f = await fake({ autoCreate: true });
+    const path = await startForwarder(f.host);
+    cleanups.push(() => path.close());
+    process.env.PUBSUB_EMULATOR_HOST = path.host;
+    const s = sink('hems', 5000);
+    for (let i = 0; i < 3; i++) expect((await failure(s.deliver(envelope(1)))).retryable).toBe(true);
+    // gRPC would now wait out its own reconnect backoff and fail this call at once.
+    path.open();
+    await s.deliver(envelope(1));
+    expect(f.messages).toHaveLength(1);
+  });
+
+  test('an attempt ends at its deadline when the server never answers', async () => {
+    const f = await fake({ autoCreate: true });
+    f.hang(true);
+    const e = await failure(sink('hems', 300).deliver(envelope(1)));
+    expect(e.retryable).toBe(true);
+    expect(e.message).toBe(
+      'Pub/Sub DEADLINE_EXCEEDED: no answer within 300 ms; topic projects/test-project/topics/hems',
+    );
   });
 
   test('through the delivery and outbox: every reading once, in order, after transient failures', async () => {

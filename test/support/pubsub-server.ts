@@ -17,6 +17,8 @@ export interface PublishedMessage {
   data: Buffer;
   attributes: Record<string, string>;
   messageId: string;
+  /** When it was accepted (Date.now()). */
+  at: number;
 }
 
 export interface FakePubSub {
@@ -26,6 +28,8 @@ export interface FakePubSub {
   topics: Set<string>;
   /** The next `count` Publish calls fail with this gRPC status code. */
   failNext(code: grpc.status, count?: number): void;
+  /** While on, Publish calls are never answered (the client's deadline ends them). */
+  hang(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -56,12 +60,16 @@ export async function startFakePubSub(opts: { autoCreate?: boolean } = {}): Prom
   const server = new grpc.Server();
   let nextId = 1;
   let failures: { code: grpc.status; left: number } | null = null;
+  let hanging = false;
   const fake: FakePubSub = {
     host: '',
     messages: [],
     topics: new Set(),
     failNext(code, count = 1) {
       failures = { code, left: count };
+    },
+    hang(on) {
+      hanging = on;
     },
     close: () =>
       new Promise((resolve) => {
@@ -86,6 +94,7 @@ export async function startFakePubSub(opts: { autoCreate?: boolean } = {}): Prom
     cb,
   ) => {
     const { topic, messages } = call.request;
+    if (hanging) return;
     if (failures && failures.left > 0) {
       failures.left--;
       cb({ code: failures.code, details: 'injected failure' });
@@ -99,7 +108,13 @@ export async function startFakePubSub(opts: { autoCreate?: boolean } = {}): Prom
     for (const m of messages) {
       const messageId = String(nextId++);
       ids.push(messageId);
-      fake.messages.push({ topic, data: Buffer.from(m.data), attributes: { ...m.attributes }, messageId });
+      fake.messages.push({
+        topic,
+        data: Buffer.from(m.data),
+        attributes: { ...m.attributes },
+        messageId,
+        at: Date.now(),
+      });
     }
     cb(null, { messageIds: ids });
   };
