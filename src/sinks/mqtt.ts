@@ -1,12 +1,16 @@
 /**
  * `-o mqtt`: readings to an MQTT broker (QoS 1), with Home Assistant discovery. Topic layout
  * and payloads are in mqtt-discovery.ts. `deliver` resolves only on the broker's PUBACK, so the
- * outbox deletes only what the broker has; it fails fast (retryable) while disconnected and
- * after `publishTimeoutMs` when no PUBACK comes.
+ * outbox deletes only what the broker has. While disconnected, each delivery attempt is also a
+ * connection attempt (bounded by `connectTimeoutMs`), so the outbox's retry pace decides how soon
+ * a broker that came back is used; between readings the sink reconnects in the background with
+ * the same backoff. An attempt fails (retryable) when that connection fails or no PUBACK comes
+ * within `publishTimeoutMs`.
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { type Backoff, backoffDelay } from '../backoff.js';
 import { HemsError } from '../errors.js';
 import { type Logger, registerSecret } from '../log.js';
 import type { Envelope } from '../reading/record.js';
@@ -28,7 +32,7 @@ import {
   staleConfigClears,
   statusTopic,
 } from './mqtt-discovery.js';
-import { type Sink, SinkError } from './types.js';
+import { ATTEMPT_TIMEOUT_MS, REMOTE_RETRY, type Sink, SinkError } from './types.js';
 
 export interface MqttOptions {
   /** `mqtt://` or `mqtts://`, optionally with `user:password@`. */
@@ -43,12 +47,13 @@ export interface MqttOptions {
   discoveryPrefix?: string;
   /** Default `hems-data-collector-<random>`. */
   clientId?: string;
-  /** How long `deliver` waits for a PUBACK. Default 10 s. */
+  /** How long `deliver` waits for a PUBACK. Default ATTEMPT_TIMEOUT_MS. */
   publishTimeoutMs?: number;
-  /** How long `start` waits for the first CONNACK before going on in the background. Default 10 s. */
+  /** How long one connection attempt waits for the CONNACK (`start` then goes on in the
+   *  background). Default ATTEMPT_TIMEOUT_MS. */
   connectTimeoutMs?: number;
-  /** Delay between reconnect attempts. Default 5 s. */
-  reconnectPeriodMs?: number;
+  /** Pace of the background reconnection after the connection is lost. Default REMOTE_RETRY. */
+  reconnect?: Backoff;
   /** Discovery `origin`; defaults to this package's name, version and home page. */
   origin?: Partial<Origin>;
   /** With a tariff: the billing period so far, published on `…/cost` after live readings. */
@@ -64,9 +69,6 @@ export interface MqttSink extends Sink {
   publishDiscovery(): Promise<void>;
 }
 
-const DEFAULT_PUBLISH_TIMEOUT_MS = 10_000;
-const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-const DEFAULT_RECONNECT_PERIOD_MS = 5_000;
 /** CONNACK codes that no retry can fix: v3.1.1 4/5, v5 134/135 (bad credentials, not authorised). */
 const AUTH_REFUSED = new Set([4, 5, 134, 135]);
 
@@ -130,7 +132,8 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
   const discoveryPrefix = opts.discoveryPrefix ?? DEFAULT_DISCOVERY_PREFIX;
   const discoveryOn = opts.discovery ?? true;
   const origin: Origin = { ...defaultOrigin(), ...opts.origin };
-  const publishTimeoutMs = opts.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
+  const publishTimeoutMs = opts.publishTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
+  const connectTimeoutMs = opts.connectTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
   const status = statusTopic(prefix);
   const haStatus = haStatusTopic(discoveryPrefix);
 
@@ -148,6 +151,15 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
   /** Set when the broker refused our credentials; cleared by the next successful connect. */
   let refused: string | null = null;
   let lastErrorLogged = '';
+  /** Why the last connection attempt failed, for the delivery's failure line. */
+  let lastCause = 'not connected';
+  /** A connection attempt is under way (from connect or reconnect until CONNACK or close). */
+  let connecting = false;
+  /** Failed connection attempts in a row: the background reconnection's backoff. */
+  let failedConnects = 0;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  /** Woken by every CONNACK and every closed connection (deliveries waiting for either). */
+  const linkWaiters = new Set<() => void>();
   /** Discovery configs last built per meter key (republished on connect and HA birth). */
   const discovery = new Map<string, MqttMessage[]>();
   /** The `…/cost` payload last published per meter key (sent again only when it changes). */
@@ -191,8 +203,42 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
     p.catch((e: unknown) => log.warn(`${what} failed`, { error: (e as Error).message }));
   };
 
+  /** Starts a connection attempt now, unless connected or one is under way. */
+  const reconnectNow = (c: MqttClient): void => {
+    clearTimeout(reconnectTimer);
+    reconnectTimer = undefined;
+    if (stopped || c.connected || connecting) return;
+    connecting = true;
+    lastCause = 'connection closed';
+    c.reconnect();
+  };
+
+  /** Connected (true) or this attempt failed (false), within connectTimeoutMs. */
+  const connectNow = (c: MqttClient): Promise<boolean> => {
+    if (c.connected) return Promise.resolve(true);
+    reconnectNow(c);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        linkWaiters.delete(done);
+        if (!c.connected && connecting) lastCause = `no CONNACK within ${connectTimeoutMs} ms`;
+        resolve(c.connected);
+      };
+      const timer = setTimeout(done, connectTimeoutMs);
+      linkWaiters.add(done);
+    });
+  };
+
+  const wakeLinkWaiters = (): void => {
+    for (const w of [...linkWaiters]) w();
+  };
+
   const onConnect = (c: MqttClient): void => {
     refused = null;
+    connecting = false;
+    failedConnects = 0;
+    clearTimeout(reconnectTimer);
+    reconnectTimer = undefined;
     lastErrorLogged = '';
     log.info('connected to MQTT broker', { url: safeUrl(opts.url) });
     background('publishing online status', publishAcked(c, { topic: status, payload: ONLINE, retain: true }));
@@ -210,8 +256,9 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
     const clientOpts: IClientOptions = {
       clientId: opts.clientId ?? `hems-data-collector-${randomBytes(4).toString('hex')}`,
       clean: true,
-      reconnectPeriod: opts.reconnectPeriodMs ?? DEFAULT_RECONNECT_PERIOD_MS,
-      connectTimeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      // Reconnecting is ours (reconnectNow and the backoff on close), not mqtt.js's fixed period.
+      reconnectPeriod: 0,
+      connectTimeout: connectTimeoutMs,
       reconnectOnConnackError: true,
       queueQoSZero: false,
       will: { topic: status, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
@@ -227,15 +274,37 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
         return;
       }
       client = c;
-      const timer = setTimeout(() => {
-        log.warn('MQTT broker not reachable yet; retrying in the background', { url: safeUrl(opts.url) });
+      connecting = true;
+      // The first attempt failed or takes too long: go on, connecting in the background.
+      const notYet = (): void => {
+        if (c.connected || timer === undefined) return;
+        clearTimeout(timer);
+        timer = undefined;
+        // Not a warning of its own: the delivery's failure line follows at once.
+        log.debug(() => `MQTT broker ${safeUrl(opts.url)} not reachable yet; retrying in the background`);
         resolve();
-      }, opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+      };
+      let timer: NodeJS.Timeout | undefined = setTimeout(notYet, connectTimeoutMs);
       timer.unref();
       c.on('connect', () => {
         clearTimeout(timer);
+        timer = undefined;
         onConnect(c);
         resolve();
+        wakeLinkWaiters();
+      });
+      c.on('close', () => {
+        connecting = false;
+        if (refused === null) notYet();
+        if (!stopped && !reconnectTimer) {
+          log.debug('MQTT connection closed; reconnecting in the background');
+          reconnectTimer = setTimeout(
+            () => reconnectNow(c),
+            backoffDelay(++failedConnects, opts.reconnect ?? REMOTE_RETRY),
+          );
+          reconnectTimer.unref();
+        }
+        wakeLinkWaiters();
       });
       c.on('message', (topic, payload) => {
         if (topic === haStatus && payload.toString() === ONLINE) {
@@ -244,18 +313,20 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
         }
       });
       c.on('error', (err) => {
+        lastCause = err.message;
         const code = (err as { code?: unknown }).code;
         if (typeof code === 'number' && AUTH_REFUSED.has(code)) {
           refused = err.message;
           clearTimeout(timer);
+          timer = undefined;
           reject(new SinkError(`MQTT broker refused the connection: ${err.message}`, false));
         }
+        // The delivery reports failures (once per outage); this is the detail behind them.
         if (err.message !== lastErrorLogged) {
           lastErrorLogged = err.message;
-          log.warn('MQTT connection error', { error: err.message });
+          log.debug(() => `MQTT connection error: ${err.message}`);
         }
       });
-      c.on('offline', () => log.debug('MQTT connection lost; reconnecting'));
     });
     return starting;
   };
@@ -298,7 +369,9 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
       await start();
       const c = client;
       if (refused !== null) throw new SinkError(`MQTT broker refused the connection: ${refused}`, false);
-      if (!c?.connected) throw new SinkError(`MQTT broker ${safeUrl(opts.url)} is not connected`, true);
+      if (!c || !(await connectNow(c))) {
+        throw new SinkError(`MQTT broker ${safeUrl(opts.url)} unreachable: ${lastCause}`, true);
+      }
       await ensureDiscovery(c, env);
       const target = readingMessageTarget(prefix, env);
       await publishAcked(c, { ...target, payload: renderMqttPayload(env) });
@@ -306,6 +379,8 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
     },
     async stop() {
       stopped = true;
+      clearTimeout(reconnectTimer);
+      wakeLinkWaiters();
       const c = client;
       client = null;
       if (!c) return;

@@ -8,6 +8,7 @@ import { createMqttSink, type MqttOptions, type MqttSink } from '../../src/sinks
 import { discoveryMessages } from '../../src/sinks/mqtt-discovery.js';
 import { SinkError } from '../../src/sinks/types.js';
 import { type Broker, freePort, Observer, startBroker, waitFor } from '../support/mosquitto.js';
+import { startForwarder } from '../support/tcp-forwarder.js';
 
 const MAC = '001D129012345678';
 const READING_TOPIC = 'hems/001d129012345678/reading';
@@ -62,7 +63,13 @@ async function observe(topics: string[]): Promise<Observer> {
 
 function sink(over: Partial<MqttOptions> = {}): MqttSink {
   const s = createMqttSink(
-    { url: broker.url, reconnectPeriodMs: 100, publishTimeoutMs: 3_000, origin: ORIGIN, ...over },
+    {
+      url: broker.url,
+      reconnect: { baseMs: 100, maxMs: 100 },
+      publishTimeoutMs: 3_000,
+      origin: ORIGIN,
+      ...over,
+    },
     silentLogger,
   );
   cleanups.push(() => s.stop());
@@ -254,11 +261,31 @@ describe('MQTT sink against Mosquitto', () => {
     await s.stop();
   });
 
+  it('while disconnected, each delivery attempt is a connection attempt: it delivers as soon as the path is open', async () => {
+    const path = await startForwarder(`127.0.0.1:${broker.port}`);
+    cleanups.push(() => path.close());
+    // A background reconnection far away: only the delivery attempts themselves can connect.
+    const slow = { baseMs: 60_000, maxMs: 60_000 };
+    const s = sink({ url: `mqtt://${path.host}`, reconnect: slow, topicPrefix: 'path', discovery: false });
+    await s.start();
+    expect(s.connected).toBe(false);
+    const before = path.connections;
+    const err = await rejection(s.deliver(envelope('q1', 51)));
+    expect(err.retryable).toBe(true);
+    expect(err.message).toMatch(/^MQTT broker mqtt:\/\/127\.0\.0\.1:\d+ unreachable: \S/);
+    expect(path.connections).toBe(before + 1);
+    path.open();
+    const obs = await observe(['path/+/reading']);
+    await s.deliver(envelope('q2', 52));
+    expect(await obs.next((m) => m.payload === expectedJson(52))).toMatchObject({ qos: 1 });
+    expect(s.connected).toBe(true);
+  });
+
   it('never logs the password from the URL', async () => {
     const lines: string[] = [];
     const logger = createLogger({ level: 'debug', write: (l) => lines.push(l) });
     const url = broker.url.replace('mqtt://', 'mqtt://collector:pa55-w0rd-x@');
-    const s = createMqttSink({ url, reconnectPeriodMs: 100 }, logger);
+    const s = createMqttSink({ url, reconnect: { baseMs: 100, maxMs: 100 } }, logger);
     cleanups.push(() => s.stop());
     await s.start();
     await s.deliver(envelope('p', 1));
