@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { READING_KEYS } from '../../src/reading/record.js';
-import { type CliRun, startCli } from '../support/cli.js';
+import { type CliRun, runCliOnce, startCli } from '../support/cli.js';
 
 export const ID = 'F1E2D3C4B5A69788796A5B4C3D2E1F0A';
 export const PASSWORD = 'Pw3xQ9zR7kLm';
@@ -145,3 +145,15 @@ export const stderrLines = (run: CliRun, re: RegExp): string[] =>
     .stderr()
     .split('\n')
     .filter((l) => re.test(l));
+
+/** Reading times as the collector logs them (one INFO line per reading taken). */
+export function loggedTimes(run: CliRun): string[] {
+  return [...run.stderr().matchAll(/\[hems\] reading (\S+): /g)].map((m) => m[1] as string);
+}
+
+/** Every stored reading, oldest first, as `export` prints it (JSON lines, the webhook body). */
+export async function exported(stateDir: string): Promise<string[]> {
+  const r = await runCliOnce(['export', '--state-dir', stateDir]);
+  if (r.code !== 0) throw new Error(`export failed (${r.code}): ${r.stderr}`);
+  return r.stdout.split('\n').filter((l) => l !== '');
+}
