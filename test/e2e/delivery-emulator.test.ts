@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { runCliOnce, startCli, tempDir } from '../support/cli.js';
+import { runCliOnce, tempDir } from '../support/cli.js';
 import { pubsubDestination } from '../support/destinations.js';
 import { pubsubEmulatorInstalled } from '../support/pubsub-emulator.js';
-import { waitFor } from './harness.js';
+import { collect, waitFor } from './harness.js';
 
 // The built CLI publishing to Google's own Pub/Sub emulator, messages pulled back through a
 // subscription. Where the emulator is not installed (it needs the Cloud SDK and Java), the same
@@ -16,22 +16,7 @@ describe(`built CLI -o gcloud against ${backend}`, () => {
     const dest = await pubsubDestination();
     const state = tempDir();
     const { args, env } = dest.cli(dest.target);
-    const run = startCli(
-      [
-        '--port',
-        'sim',
-        '--mode',
-        'interval',
-        '-i',
-        '1',
-        '--backfill-days',
-        '0',
-        '--state-dir',
-        state,
-        ...args,
-      ],
-      { env },
-    );
+    const run = collect(state, args, env);
     try {
       await run.until(() => dest.arrivals().length >= 3, 'three messages arrived');
       expect(await run.stop()).toBe(0);

@@ -3,37 +3,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { READING_KEYS } from '../../src/reading/record.js';
-import { type CliRun, startCli, tempDir } from '../support/cli.js';
+import { tempDir } from '../support/cli.js';
 import { freePort, type Received, startHookServer } from '../support/http-server.js';
 import { startFakePubSub } from '../support/pubsub-server.js';
 import { startForwarder } from '../support/tcp-forwarder.js';
-import { exported, loggedTimes, stderrLines } from './harness.js';
+import { collect, exported, loggedTimes, stderrLines } from './harness.js';
 
 /**
  * Delivery guarantees (issue 6) through the built CLI: the emulator (`--port sim`) gives a
  * reading a second, a real HTTP receiver or gRPC Pub/Sub server plays the destination, and
  * `export` (the store) is the ground truth of what was read.
  */
-
-/** A collector taking a reading every second from the in-process emulator. */
-function collect(stateDir: string, args: string[], env: Record<string, string> = {}): CliRun {
-  return startCli(
-    [
-      '--port',
-      'sim',
-      '--mode',
-      'interval',
-      '-i',
-      '1',
-      '--backfill-days',
-      '0',
-      '--state-dir',
-      stateDir,
-      ...args,
-    ],
-    { env },
-  );
-}
 
 const timeOf = (line: string): string => (JSON.parse(line) as { timestamp: string }).timestamp;
 

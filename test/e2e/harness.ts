@@ -77,23 +77,20 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A reading every second, live records only (no backfill), state in `stateDir`. */
+function everySecond(stateDir: string): string[] {
+  return ['--mode', 'interval', '-i', '1', '--backfill-days', '0', '--state-dir', stateDir];
+}
+
 /** The collector reading every second from `port`, live records only (no backfill), state in `stateDir`. */
 export function liveArgs(port: string, stateDir: string, ...extra: string[]): string[] {
-  return [
-    '--port',
-    port,
-    '-o',
-    'stdout',
-    '--mode',
-    'interval',
-    '-i',
-    '1',
-    '--backfill-days',
-    '0',
-    '--state-dir',
-    stateDir,
-    ...extra,
-  ];
+  return ['--port', port, '-o', 'stdout', ...everySecond(stateDir), ...extra];
+}
+
+/** The collector reading every second from the built-in emulator (`--port sim`), with `args`
+ *  (its outputs) and `env`. */
+export function collect(stateDir: string, args: string[], env: Record<string, string> = {}): CliRun {
+  return startCli(['--port', 'sim', ...everySecond(stateDir), ...args], { env });
 }
 
 export type Rec = Record<string, unknown>;

@@ -6,7 +6,7 @@
  */
 import { describe, it } from 'vitest';
 import { ATTEMPT_TIMEOUT_MS } from '../../src/sinks/types.js';
-import { startCli, tempDir } from '../support/cli.js';
+import { tempDir } from '../support/cli.js';
 import {
   type Destination,
   mqttDestination,
@@ -15,7 +15,7 @@ import {
 } from '../support/destinations.js';
 import { pubsubEmulatorInstalled } from '../support/pubsub-emulator.js';
 import { startForwarder } from '../support/tcp-forwarder.js';
-import { exported, loggedTimes, stderrLines, waitFor } from './harness.js';
+import { collect, exported, loggedTimes, stderrLines, waitFor } from './harness.js';
 
 const OUTAGE_MS = 20_000;
 /** What the issue asks for; the design (retries capped at 10 s, each on a fresh connection)
@@ -50,22 +50,7 @@ describe.concurrent('an output whose path resets every connection for the first 
       if (name === 'webhook') env.WEBHOOK_TOKEN = WEBHOOK_TOKEN;
       if (name === 'mqtt') env.MQTT_URL = `mqtt://collector:${MQTT_PASSWORD}@${fwd.host}`;
       const started = Date.now();
-      const run = startCli(
-        [
-          '--port',
-          'sim',
-          '--mode',
-          'interval',
-          '-i',
-          '1',
-          '--backfill-days',
-          '0',
-          '--state-dir',
-          dir,
-          ...args,
-        ],
-        { env },
-      );
+      const run = collect(dir, args, env);
       const failed = new RegExp(`WARN .*output ${name} failed, will retry: `);
       const back = new RegExp(
         `INFO .*output ${name}: delivering again after (\\d+\\.\\d) s down and (\\d+) failed attempt\\(s\\); (\\d+) reading\\(s\\) caught up`,
