@@ -81,7 +81,7 @@ function shortCause(e: unknown): string {
 }
 
 /** One line: the status name, a short cause and the topic (never the library's error history). */
-export function pubsubError(e: unknown, topic: string, timeoutMs: number): SinkError {
+function pubsubError(e: unknown, topic: string, timeoutMs: number): SinkError {
   const code = (e as { code?: unknown }).code;
   const msg = e instanceof Error ? e.message : String(e);
   if (/could not load the default credentials/i.test(msg)) {

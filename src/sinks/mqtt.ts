@@ -152,7 +152,7 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
   let refused: string | null = null;
   let lastErrorLogged = '';
   /** Why the last connection attempt failed, for the delivery's failure line. */
-  let lastCause = 'not connected';
+  let lastCause = 'connection closed';
   /** A connection attempt is under way (from connect or reconnect until CONNACK or close). */
   let connecting = false;
   /** Failed connection attempts in a row: the background reconnection's backoff. */
