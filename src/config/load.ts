@@ -42,7 +42,10 @@ export function loadConfig(options: Record<string, unknown>, lo: LoadOptions = {
   }
   for (const [key, f] of Object.entries(FIELDS)) {
     const value = result.config[key as keyof typeof FIELDS];
-    if ('secret' in f && f.secret && typeof value === 'string') registerSecret(value);
+    if (!('secret' in f && f.secret)) continue;
+    if (typeof value === 'string') registerSecret(value);
+    else if (value !== null && typeof value === 'object')
+      for (const v of Object.values(value)) registerSecret(v);
   }
   return result.config;
 }

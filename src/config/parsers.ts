@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { urlForDisplay } from '../log.js';
 import { isValidTimeZone } from '../time/zone.js';
 
 /** Thrown by a value parser; the schema prefixes the option or variable name. */
@@ -109,7 +110,7 @@ function urlOf(schemes: readonly string[]): (raw: unknown) => string {
     try {
       u = new URL(s);
     } catch {
-      throw new Bad(`not a valid URL ${show(s)}`);
+      throw new Bad(`not a valid URL ${show(urlForDisplay(s))}`);
     }
     if (!schemes.includes(u.protocol)) throw new Bad(`must be an ${names} URL`);
     return s;
@@ -190,6 +191,31 @@ export function ipv6(raw: unknown): string {
   return groups.map((g) => g.padStart(4, '0').toUpperCase()).join(':');
 }
 
+/**
+ * Why `value` cannot be sent as an HTTP header value, or null when it can. fetch refuses line
+ * breaks and other control characters and anything beyond Latin-1 (a header is bytes), and it
+ * would do so at every delivery; the reason never quotes the value (it is usually a secret).
+ */
+export function headerValueProblem(value: string): string | null {
+  for (const ch of value) {
+    const c = ch.codePointAt(0) ?? 0;
+    if (c === 0x0a || c === 0x0d) return 'contains a line break (value not shown)';
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return 'contains a control character (value not shown)';
+    if (c > 0xff) {
+      return 'contains a character that an HTTP header cannot carry (only Latin-1 is allowed; value not shown)';
+    }
+  }
+  return null;
+}
+
+/** WEBHOOK_TOKEN: sent in the Authorization header, so it must fit in one. */
+export function headerValue(raw: unknown): string {
+  const s = str(raw);
+  const problem = headerValueProblem(s);
+  if (problem !== null) throw new Bad(problem);
+  return s;
+}
+
 /** WEBHOOK_HEADERS: a JSON object, or `Name: value` pairs separated by `;` or new lines. */
 export function headers(raw: unknown): Record<string, string> {
   const s = str(raw).trim();
@@ -211,13 +237,15 @@ export function headers(raw: unknown): Record<string, string> {
     for (const part of s.split(/[;\n]/)) {
       if (part.trim() === '') continue;
       const colon = part.indexOf(':');
-      if (colon <= 0)
-        throw new Bad(`expected "Name: value" pairs separated by ";" (got ${show(part.trim())})`);
+      // The part is not quoted back: it may be a key that only lacks its colon.
+      if (colon <= 0) throw new Bad('expected "Name: value" pairs separated by ";" (value not shown)');
       out[part.slice(0, colon).trim()] = part.slice(colon + 1).trim();
     }
   }
-  for (const k of Object.keys(out)) {
+  for (const [k, v] of Object.entries(out)) {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) throw new Bad(`${show(k)} is not a valid header name`);
+    const problem = headerValueProblem(v);
+    if (problem !== null) throw new Bad(`the value of header ${show(k)} ${problem}`);
   }
   return out;
 }

@@ -89,8 +89,19 @@ export const FIELDS = {
     parse: p.httpUrl,
   }),
   webhookSecret: field<string | null>({ env: 'WEBHOOK_SECRET', default: null, parse: p.str, secret: true }),
-  webhookToken: field<string | null>({ env: 'WEBHOOK_TOKEN', default: null, parse: p.str, secret: true }),
-  webhookHeaders: field<Record<string, string>>({ env: 'WEBHOOK_HEADERS', default: {}, parse: p.headers }),
+  webhookToken: field<string | null>({
+    env: 'WEBHOOK_TOKEN',
+    default: null,
+    parse: p.headerValue,
+    secret: true,
+  }),
+  /** Header values are often API keys: treated as secrets. */
+  webhookHeaders: field<Record<string, string>>({
+    env: 'WEBHOOK_HEADERS',
+    default: {},
+    parse: p.headers,
+    secret: true,
+  }),
   gcpProject: field<string | null>({
     option: 'gcpProject',
     flag: '--gcp-project',

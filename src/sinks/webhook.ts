@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { HemsError } from '../errors.js';
-import { registerSecret } from '../log.js';
+import { registerSecret, urlForDisplay } from '../log.js';
 import type { Envelope } from '../reading/record.js';
 import { renderRecord } from './format.js';
 import { type Sink, SinkError } from './types.js';
@@ -24,11 +24,6 @@ export function webhookBody(env: Envelope): string {
 
 export function signBody(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
-}
-
-/** The URL as it may appear in messages: no user info, no query (either may hold a key). */
-export function safeUrl(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
 function parseUrl(text: string): URL {
@@ -63,7 +58,10 @@ function networkReason(e: unknown): string {
 export function createWebhookSink(opts: WebhookOptions, fetchImpl: typeof fetch = fetch): Sink {
   registerSecret(opts.token);
   registerSecret(opts.secret);
+  for (const v of Object.values(opts.headers ?? {})) registerSecret(v);
   let url = parseUrl(opts.url);
+  // The path and query may be the key itself (Slack, Discord): masked should a message quote them.
+  if (url.pathname.length + url.search.length > 1) registerSecret(url.pathname + url.search);
   const fixed: Record<string, string> = {};
   if (url.username || url.password) {
     // fetch refuses URLs with credentials; send them the way a browser would.
@@ -76,7 +74,8 @@ export function createWebhookSink(opts: WebhookOptions, fetchImpl: typeof fetch 
     url.password = '';
   }
   if (opts.token) fixed.authorization = `Bearer ${opts.token}`;
-  const where = safeUrl(url);
+  // Scheme and host only: Slack- and Discord-style URLs carry their key in the path.
+  const where = urlForDisplay(url.href);
   const timeoutMs = opts.timeoutMs ?? 10_000;
   let stopping = new AbortController();
 
