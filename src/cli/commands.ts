@@ -33,7 +33,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './io.js';
 import { periodCostFor } from './period-cost.js';
 import type { CommandHandlers, OptionBag } from './program.js';
 import { runReport } from './report.js';
-import { loggerFor, type RunWiring, runCommand } from './run.js';
+import { checkConfigCommand, loggerFor, type RunWiring, runCommand } from './run.js';
 import { runScan } from './scan.js';
 import { runSimulate } from './simulate.js';
 import { simulateTuning } from './simulate-flags.js';
@@ -280,6 +280,7 @@ async function simulateCommand(opts: OptionBag, _io: CliIo): Promise<number> {
 
 export const handlers: CommandHandlers = {
   run: (opts, io) => runCommand(opts, io, { wiring: runWiring }),
+  checkConfig: (opts, io) => checkConfigCommand(opts, io),
   decode: decodeCommand,
   scan: scanCommand,
   simulate: simulateCommand,

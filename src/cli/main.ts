@@ -15,6 +15,7 @@ const handlers: CommandHandlers = {
   simulate: async (opts, io) => (await load()).simulate(opts, io),
   export: async (opts, io) => (await load()).export(opts, io),
   report: async (opts, io) => (await load()).report(opts, io),
+  checkConfig: async (opts, io) => (await import('./run.js')).checkConfigCommand(opts, io),
 };
 
 // The reader of our stdout went away (`… | head`): a running collector stops as if told to,

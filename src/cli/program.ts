@@ -16,6 +16,7 @@ export interface CommandHandlers {
   simulate(opts: OptionBag, io: CliIo): Promise<number>;
   export(opts: OptionBag, io: CliIo): Promise<number>;
   report(opts: OptionBag, io: CliIo): Promise<number>;
+  checkConfig(opts: OptionBag, io: CliIo): Promise<number>;
 }
 
 /** Collects a repeatable option's values. */
@@ -25,14 +26,19 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 /** Options shared by the collector and the commands that open the dongle or read configuration. */
 function addCommon(cmd: Command): Command {
-  return cmd
-    .option('--env-file <path>', 'read settings from this file instead of ./.env')
-    .option(
-      '--state-dir <dir>',
-      'state directory: database, scan cache (HEMS_STATE_DIR, default ./.hems-state)',
-    )
-    .option('--log-format <format>', 'log lines as text or json (default text)')
-    .option('--debug', 'enable debug mode (outputs detailed logs)');
+  return (
+    cmd
+      .option('--dotenv <path>', 'read settings from this .env file instead of ./.env')
+      // Node 20 inspects --env-file itself even after the script name (nodejs/node#54232): the
+      // bin's shebang (`node --`) keeps it away from Node, npx cannot; --dotenv always works.
+      .option('--env-file <path>', 'the same as --dotenv (not through npx)')
+      .option(
+        '--state-dir <dir>',
+        'state directory: database, scan cache (HEMS_STATE_DIR, default ./.hems-state)',
+      )
+      .option('--log-format <format>', 'log lines as text or json (default text)')
+      .option('--debug', 'enable debug mode (outputs detailed logs)')
+  );
 }
 
 function addDongle(cmd: Command): Command {
@@ -42,17 +48,9 @@ function addDongle(cmd: Command): Command {
     .option('--dongle <model>', `${DONGLE_MODELS.join(', ')} (WISUN_DONGLE)`);
 }
 
-export function buildProgram(h: CommandHandlers, io: CliIo, setCode: (code: number) => void): Command {
-  const program = new Command('hems-data-collector');
-  const wire = (cmd: Command): Command =>
-    cmd
-      .exitOverride()
-      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => {} });
-  wire(program)
-    .description('Collect readings from a Japanese smart electricity meter over the B-route (Wi-SUN)')
-    .enablePositionalOptions()
-    .version(packageVersion(), '-v, --version', 'show version information and exit')
-    .helpOption('-h, --help', 'show this help message and exit')
+/** The collector's options: the default command and `check-config`, which loads them the same way. */
+function addRunOptions(cmd: Command): Command {
+  cmd
     .option(
       '-o, --output [types...]',
       'one or more outputs: stdout file gcloud webhook mqtt (HEMS_OUTPUT; default: log only)',
@@ -75,12 +73,29 @@ export function buildProgram(h: CommandHandlers, io: CliIo, setCode: (code: numb
     )
     .option('-i, --interval <seconds>', 'data collection interval in seconds (HEMS_INTERVAL; default 300)')
     .option('--http <host:port>', 'serve health and metrics on HOST:PORT (HEMS_HTTP)')
+    .option(
+      '--http-allow-host <names>',
+      'host names the --http server answers to besides IP addresses and localhost, comma-separated (HEMS_HTTP_ALLOW_HOST)',
+    )
     .option('--retention-days <days>', 'days of history kept in the database (default 400)')
     .option('--outbox-max <records>', 'records kept per output while it is unreachable (default 100000)')
     .option('--backfill-days <days>', 'days of 30-minute history fetched after a gap (default 7)')
     .option('--tariff <file>', 'tariff file (YAML) for costs on the dashboard, metrics, MQTT (TARIFF_FILE)');
-  addDongle(program);
-  addCommon(program);
+  return addCommon(addDongle(cmd));
+}
+
+export function buildProgram(h: CommandHandlers, io: CliIo, setCode: (code: number) => void): Command {
+  const program = new Command('hems-data-collector');
+  const wire = (cmd: Command): Command =>
+    cmd
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => {} });
+  wire(program)
+    .description('Collect readings from a Japanese smart electricity meter over the B-route (Wi-SUN)')
+    .enablePositionalOptions()
+    .version(packageVersion(), '-v, --version', 'show version information and exit')
+    .helpOption('-h, --help', 'show this help message and exit');
+  addRunOptions(program);
   program.action(async (opts: OptionBag) => setCode(await h.run(opts, io)));
 
   wire(program.command('decode'))
@@ -154,6 +169,12 @@ export function buildProgram(h: CommandHandlers, io: CliIo, setCode: (code: numb
     )
     .option('--record <file>', 'append one JSON line per answer the meter sends to FILE')
     .action(async (opts: OptionBag) => setCode(await h.simulate(opts, io)));
+
+  addRunOptions(wire(program.command('check-config')))
+    .description(
+      'check the settings (options, environment, .env) as the collector would, then exit: 0 and "configuration OK", or 2 with one line per problem',
+    )
+    .action(async (opts: OptionBag) => setCode(await h.checkConfig(opts, io)));
 
   addCommon(wire(program.command('export')))
     .description('print stored readings from the local database')

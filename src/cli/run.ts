@@ -31,6 +31,25 @@ export interface RunOptions {
 }
 
 /**
+ * `check-config`: the configuration exactly as the collector would load it (options >
+ * environment > .env > defaults). Prints "configuration OK" (exit 0) or one line per problem
+ * (exit 2); nothing is started and no value is echoed. The installer runs it on its answers.
+ */
+export async function checkConfigCommand(
+  opts: Record<string, unknown>,
+  io: CliIo,
+  ro: Pick<RunOptions, 'env' | 'cwd'> = {},
+): Promise<number> {
+  try {
+    loadConfig(opts, { env: ro.env, cwd: ro.cwd });
+  } catch (e) {
+    return reportError(e, io);
+  }
+  io.out('configuration OK\n');
+  return EXIT_OK;
+}
+
+/**
  * The default command: validate everything (exit 2 on any problem, nothing started), then
  * run the collector until SIGTERM/SIGINT. The first signal stops scheduling and lets the
  * reading in progress finish, flushes and closes (exit 0); a second one exits at once.
@@ -69,8 +88,14 @@ export async function runCommand(opts: Record<string, unknown>, io: CliIo, ro: R
     logger.warn(`${sig} received again; exiting now`);
     forceExit(sig === 'SIGINT' ? 130 : 143);
   };
+  // A terminal hang-up or `systemctl kill -s HUP` must not end the collector without a flush.
+  // Logs go to stderr (the journal), so there is no log file to reopen and nothing is re-read.
+  const onHangup = (): void => {
+    logger.info('SIGHUP received: nothing to reload (settings are read at start); log output continues');
+  };
   signals.on('SIGTERM', onSignal);
   signals.on('SIGINT', onSignal);
+  signals.on('SIGHUP', onHangup);
   try {
     if (config.demoCredentials)
       logger.info('using demo B-route credentials with the built-in emulator (--port sim)');
@@ -87,5 +112,6 @@ export async function runCommand(opts: Record<string, unknown>, io: CliIo, ro: R
   } finally {
     signals.off('SIGTERM', onSignal);
     signals.off('SIGINT', onSignal);
+    signals.off('SIGHUP', onHangup);
   }
 }

@@ -20,16 +20,17 @@ export function loadConfig(options: Record<string, unknown>, lo: LoadOptions = {
   const cwd = lo.cwd ?? process.cwd();
   const problems: string[] = [];
   let dotenv: Record<string, string> | undefined;
-  const named = typeof options.envFile === 'string' ? options.envFile : undefined;
+  // --dotenv, or its alias --env-file (see cli/program.ts).
+  const flag = typeof options.dotenv === 'string' ? '--dotenv' : '--env-file';
+  const given = options.dotenv ?? options.envFile;
+  const named = typeof given === 'string' ? given : undefined;
   const path = resolve(cwd, named ?? '.env');
   try {
     const parsed = readDotenvFile(path);
-    if (parsed === null && named !== undefined) problems.push(`--env-file: ${named} does not exist`);
+    if (parsed === null && named !== undefined) problems.push(`${flag}: ${named} does not exist`);
     dotenv = parsed ?? undefined;
   } catch (e) {
-    problems.push(
-      `${named === undefined ? '.env' : '--env-file'}: cannot read ${path} (${(e as Error).message})`,
-    );
+    problems.push(`${named === undefined ? '.env' : flag}: cannot read ${path} (${(e as Error).message})`);
   }
   for (const k of ['B_ROUTE_ID', 'B_ROUTE_PASSWORD'] as const) {
     registerSecret(env[k]);

@@ -21,6 +21,7 @@ function harness(over: Partial<CommandHandlers> = {}) {
     simulate: record('simulate'),
     export: record('export'),
     report: record('report'),
+    checkConfig: record('checkConfig'),
     ...over,
   };
   return { io, h, out, err, calls, cli: (...argv: string[]) => runCli(argv, h, io) };

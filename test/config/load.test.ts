@@ -28,6 +28,34 @@ describe('loadConfig', () => {
     expect(loadConfig({ envFile: 'other.env' }, { cwd, env: {} }).port).toBe('/dev/other');
   });
 
+  it('reads the file named by --dotenv the same way, and names --dotenv when it is missing', () => {
+    const cwd = tmp();
+    writeFileSync(
+      join(cwd, 'other.env'),
+      `B_ROUTE_ID=${ID}\nB_ROUTE_PASSWORD=PASSWORD1234\nSERIAL_PORT=/dev/d\n`,
+    );
+    expect(loadConfig({ dotenv: 'other.env' }, { cwd, env: {} }).port).toBe('/dev/d');
+    let err: unknown;
+    try {
+      loadConfig({ dotenv: 'nope.env' }, { cwd, env: { B_ROUTE_ID: ID, B_ROUTE_PASSWORD: 'PASSWORD1234' } });
+    } catch (e) {
+      err = e;
+    }
+    if (!isHemsError(err)) throw new Error('expected a HemsError');
+    expect(configProblems(err)).toEqual(['--dotenv: nope.env does not exist']);
+  });
+
+  it('registers header values as secrets too', () => {
+    loadConfig(
+      {},
+      {
+        cwd: tmp(),
+        env: { B_ROUTE_ID: ID, B_ROUTE_PASSWORD: 'PASSWORD1234', WEBHOOK_HEADERS: 'X-Api-Key: k3y-v4lue' },
+      },
+    );
+    expect(redact('sent k3y-v4lue')).toBe('sent ****');
+  });
+
   it('throws one CONFIG_INVALID error listing every problem, including a missing --env-file', () => {
     const cwd = tmp();
     let err: unknown;
@@ -54,8 +82,8 @@ describe('loadConfig', () => {
     };
     loadConfig({}, { cwd: tmp(), env });
     const line = redact(
-      `id ${env.B_ROUTE_ID} pair ${env.B_ROUTE_ID.slice(-8)} pw ${env.B_ROUTE_PASSWORD} t ${env.WEBHOOK_TOKEN}`,
+      `id ${env.B_ROUTE_ID} pair ${env.B_ROUTE_ID.slice(-8)} password ${env.B_ROUTE_PASSWORD} t ${env.WEBHOOK_TOKEN}`,
     );
-    expect(line).toBe('id **** pair **** pw **** t ****');
+    expect(line).toBe('id **** pair **** password **** t ****');
   });
 });
