@@ -4,8 +4,9 @@
  * Prints SKSENDTO per steady-state reading, seconds to the first reading with and without a
  * cached scan (at --scale × realistic latency; the cached one also as a ratio to the floor of
  * one join and one round trip), CPU ms per reading and RSS after N readings (at a tiny latency,
- * so the loop measures our code rather than the emulated radio), and the time to parse a
- * 20,000-line `.env` with an unterminated quote (linear: milliseconds).
+ * so the loop measures our code rather than the emulated radio), the time to parse a
+ * 20,000-line `.env` with an unterminated quote (linear: milliseconds), and the latency of
+ * /healthz while 20 /api/halfhours requests run over 170k stored readings.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,8 +16,13 @@ import { createMeterSession } from '../src/broute/session.js';
 import { parseDotenv } from '../src/config/dotenv.js';
 import { EMULATED_DONGLES, type EmulatedDongle, Emulator, HAPPY_PATH } from '../src/emulator/index.js';
 import { LATENCY } from '../src/emulator/radio.js';
+import { addDays, dayBounds, localDateOf } from '../src/http/halfhours.js';
+import { startHttpServer } from '../src/http/server.js';
 import { silentLogger } from '../src/log.js';
 import { createSkClient } from '../src/skstack/client.js';
+import { openStore } from '../src/store/store.js';
+import { getFrom } from '../test/support/http-server.js';
+import { seedReadings } from '../test/support/seed-store.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,6 +68,41 @@ async function timeToFirstReading(dir: string): Promise<{ seconds: number; scans
   return { seconds, scans: emu.counters.scans };
 }
 
+/** /healthz latency (ms, sorted) sampled while 20 half-hour queries run over `rows` stored readings. */
+async function healthzUnderLoad(dir: string, rows: number): Promise<{ samples: number[]; heavyMs: number }> {
+  const tz = 'Asia/Tokyo';
+  const date = addDays(localDateOf(Date.now(), tz), -2);
+  seedReadings(dir, dayBounds(date, tz).startMs - 3_600_000, rows);
+  const store = openStore({ dir, readonly: true });
+  const server = await startHttpServer('127.0.0.1:0', {
+    source: {
+      status: () => ({ state: 'up', meter: null, lastReadingAt: Date.now(), counters: {} as never }),
+    },
+    store,
+    intervalMs: 60_000,
+    timezone: tz,
+    logger: silentLogger,
+  });
+  try {
+    let done = 0;
+    const t0 = performance.now();
+    const heavy = Array.from({ length: 20 }, () =>
+      getFrom(server.port, `/api/halfhours?date=${date}`).then(() => done++),
+    );
+    const samples: number[] = [];
+    while (done < 20) {
+      const t = performance.now();
+      await getFrom(server.port, '/healthz');
+      samples.push(performance.now() - t);
+    }
+    await Promise.all(heavy);
+    return { samples: samples.sort((a, b) => a - b), heavyMs: performance.now() - t0 };
+  } finally {
+    await server.close();
+    store.close();
+  }
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'hems-bench-'));
 try {
   console.log(`dongle ${dongle}, latency scale ${scale}`);
@@ -101,6 +142,13 @@ try {
   const env0 = performance.now();
   parseDotenv(envText);
   console.log(`.env, 20,000 lines, open quote: ${(performance.now() - env0).toFixed(1)} ms`);
+  const rows = 170_000;
+  const { samples, heavyMs } = await healthzUnderLoad(join(dir, 'http'), rows);
+  const at = (q: number): number =>
+    samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? 0;
+  console.log(
+    `/healthz during 20 /api/halfhours over ${rows} readings: median ${at(0.5).toFixed(1)} ms, max ${at(1).toFixed(1)} ms (${samples.length} samples; the 20 answered in ${(heavyMs / 1000).toFixed(2)} s)`,
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -170,16 +170,20 @@ const startHttp: NonNullable<RunWiring['startHttp']> = async ({
   const { startHttpServer } = await import('../http/server.js');
   const http = config.http!;
   const host = http.host.includes(':') ? `[${http.host}]` : http.host;
-  return startHttpServer(`${host}:${http.port}`, {
-    source,
-    ...(delivery.stats ? { delivery: { stats: () => delivery.stats!() } } : {}),
-    ...(store ? { store } : {}),
-    intervalMs,
-    timezone: config.timezone,
-    tariff: config.tariff,
-    ...(backfill ? { backfill } : {}),
-    logger: logger.child('http'),
-  });
+  return startHttpServer(
+    `${host}:${http.port}`,
+    {
+      source,
+      ...(delivery.stats ? { delivery: { stats: () => delivery.stats!() } } : {}),
+      ...(store ? { store } : {}),
+      intervalMs,
+      timezone: config.timezone,
+      tariff: config.tariff,
+      ...(backfill ? { backfill } : {}),
+      logger: logger.child('http'),
+    },
+    { allowHosts: config.httpAllowHost },
+  );
 };
 
 export const runWiring: RunWiring = {

@@ -144,6 +144,21 @@ export function hostPort(raw: unknown): HostPort {
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
+/** `--http-allow-host`: host names, comma- or space-separated, lower-cased, without a trailing dot. */
+export function hostNames(raw: unknown): string[] {
+  const out: string[] = [];
+  for (const part of str(raw).split(/[\s,]+/)) {
+    if (part === '') continue;
+    const name = part.toLowerCase().replace(/\.$/, '');
+    const label = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+    if (name.length > 253 || !name.split('.').every((l) => label.test(l))) {
+      throw new Bad(`${show(part)} is not a host name (letters, digits, hyphens and dots)`);
+    }
+    if (!out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
 /** `/dev/ttyUSB0`, `COM3`, `sim`, or `tcp://host:port`. */
 export function portSpec(raw: unknown): string {
   const s = nonEmpty(raw);

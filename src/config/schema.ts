@@ -188,6 +188,14 @@ export const FIELDS = {
     default: null,
     parse: p.hostPort,
   }),
+  /** Host names the `--http` server answers to, besides IP addresses and localhost (DNS rebinding). */
+  httpAllowHost: field<string[]>({
+    option: 'httpAllowHost',
+    flag: '--http-allow-host',
+    env: 'HEMS_HTTP_ALLOW_HOST',
+    default: [],
+    parse: p.hostNames,
+  }),
   retentionDays: field({
     option: 'retentionDays',
     flag: '--retention-days',

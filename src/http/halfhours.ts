@@ -5,10 +5,24 @@
  */
 
 import type { Envelope } from '../reading/record.js';
-import { dayBounds, utcToWallTime } from '../time/zone.js';
+import { dayBounds, parseDate, utcToWallTime } from '../time/zone.js';
 
 // Calendar-date helpers live with the time zones; re-exported for the http room's callers.
 export { addDays, dayBounds, localDateOf, parseDate } from '../time/zone.js';
+
+/** The years `/api/halfhours?date=` accepts: a smart meter's history, with room to spare. */
+export const FIRST_YEAR = 2000;
+export const LAST_YEAR = 2999;
+
+/** Whether `date` is a real `YYYY-MM-DD` calendar date from FIRST_YEAR to LAST_YEAR. */
+export function isServedDate(date: string): boolean {
+  try {
+    const { year } = parseDate(date);
+    return year >= FIRST_YEAR && year <= LAST_YEAR;
+  } catch {
+    return false;
+  }
+}
 
 const HALF_HOUR_MS = 30 * 60 * 1000;
 

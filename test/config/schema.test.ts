@@ -311,3 +311,52 @@ describe('validation reports every problem at once', () => {
     ).toEqual({ channel: 0x21, panId: 1, ipv6: 'FE80:0000:0000:0000:021C:6400:03DD:6393' });
   });
 });
+
+describe('secrets and hostile values', () => {
+  it('refuses header values that no HTTP request can carry, without echoing them', () => {
+    const list = problems({
+      env: {
+        ...CREDS,
+        WEBHOOK_TOKEN: 'tok-abc\r\nX-Evil: 1',
+        WEBHOOK_HEADERS: 'X-Api-Key: kéy-ok; X-Other: 鍵-secret-value',
+      },
+    });
+    expect(list).toEqual([
+      'WEBHOOK_TOKEN: contains a line break (value not shown)',
+      'WEBHOOK_HEADERS: the value of header "X-Other" contains a character that an HTTP header cannot carry (only Latin-1 is allowed; value not shown)',
+    ]);
+    expect(list.join()).not.toMatch(/tok-abc|secret-value|Evil/);
+    expect(problems({ env: { ...CREDS, WEBHOOK_HEADERS: '{"X-Key":"a\\u0000b"}' } })).toEqual([
+      'WEBHOOK_HEADERS: the value of header "X-Key" contains a control character (value not shown)',
+    ]);
+    // A pair without its colon may be a bare key: not quoted back either.
+    expect(problems({ env: { ...CREDS, WEBHOOK_HEADERS: 'sk-live-12345' } })).toEqual([
+      'WEBHOOK_HEADERS: expected "Name: value" pairs separated by ";" (value not shown)',
+    ]);
+    // Latin-1 (é) and a tab are fine.
+    expect(ok({ env: { ...CREDS, WEBHOOK_TOKEN: 'a\tb-é' } }).webhookToken).toBe('a\tb-é');
+  });
+
+  it('never echoes the user information or the path of a URL it refuses', () => {
+    const list = problems({
+      env: {
+        ...CREDS,
+        WEBHOOK_URL: 'https://user:pa55word@exa mple.com/services/T0/B0/KEY',
+        MQTT_URL: 'mqtt://bob:hunter2@broker host:1883',
+      },
+    });
+    expect(list).toEqual([
+      'WEBHOOK_URL: not a valid URL "https://****@exa mple.com/…"',
+      'MQTT_URL: not a valid URL "mqtt://****@broker host:1883"',
+    ]);
+  });
+
+  it('takes --http-allow-host names, comma- or space-separated, and refuses what is not a name', () => {
+    expect(
+      ok({ env: { ...CREDS, HEMS_HTTP_ALLOW_HOST: 'Pi.Local., hems.lan  hems.lan' } }).httpAllowHost,
+    ).toEqual(['pi.local', 'hems.lan']);
+    expect(problems({ options: { httpAllowHost: 'good.lan,bad_name' } })).toEqual([
+      '--http-allow-host: "bad_name" is not a host name (letters, digits, hyphens and dots)',
+    ]);
+  });
+});

@@ -1,10 +1,19 @@
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isHemsError } from '../../src/errors.js';
 import type { HttpDeps, StoreHealth } from '../../src/http/deps.js';
 import type { HalfHourDay } from '../../src/http/halfhours.js';
 import type { LatestView } from '../../src/http/latest.js';
-import { type HttpServer, isLoopback, parseListen, startHttpServer } from '../../src/http/server.js';
+import {
+  type HttpGuard,
+  type HttpServer,
+  hostAllowed,
+  isLoopback,
+  parseListen,
+  startHttpServer,
+} from '../../src/http/server.js';
 import { silentLogger } from '../../src/log.js';
+import { getFrom } from '../support/http-server.js';
 import { captureLogger, delivery, env, memoryStore, status } from './fakes.js';
 
 const MIN = 60_000;
@@ -16,15 +25,23 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 
-async function start(over: Partial<HttpDeps> = {}, listen = '127.0.0.1:0'): Promise<HttpServer> {
-  const s = await startHttpServer(listen, {
-    source: { status: () => status({ lastReadingAt: NOW - 20_000 }) },
-    intervalMs: 60_000,
-    timezone: 'Asia/Tokyo',
-    logger: silentLogger,
-    now: () => NOW,
-    ...over,
-  });
+async function start(
+  over: Partial<HttpDeps> = {},
+  listen = '127.0.0.1:0',
+  guard: HttpGuard = {},
+): Promise<HttpServer> {
+  const s = await startHttpServer(
+    listen,
+    {
+      source: { status: () => status({ lastReadingAt: NOW - 20_000 }) },
+      intervalMs: 60_000,
+      timezone: 'Asia/Tokyo',
+      logger: silentLogger,
+      now: () => NOW,
+      ...over,
+    },
+    guard,
+  );
   servers.push(s);
   return s;
 }
@@ -211,6 +228,100 @@ describe('HTTP server', () => {
     await expect(start({}, 'localhost')).rejects.toSatisfy((e) => isHemsError(e, 'CONFIG_INVALID'));
   });
 });
+
+describe('hardening', () => {
+  it('answers only Host names of this server: IP addresses, localhost, the bound name and --http-allow-host', async () => {
+    const log = captureLogger();
+    const s = await start({ logger: log }, '127.0.0.1:0', { allowHosts: ['hems.lan'] });
+    for (const host of [
+      `127.0.0.1:${s.port}`,
+      '127.0.0.1',
+      `[::1]:${s.port}`,
+      'localhost',
+      'LOCALHOST:80',
+      '192.168.1.10:9108',
+      'hems.lan',
+      'HEMS.LAN.:9108',
+    ]) {
+      expect((await getFrom(s.port, '/healthz', { host })).status, host).toBe(200);
+    }
+    for (const host of [
+      'evil.example',
+      `evil.example:${s.port}`,
+      'hems.lan.evil.example',
+      'localhost.evil.example',
+      '[::1]x',
+    ]) {
+      expect((await getFrom(s.port, '/api/latest', { host })).status, host).toBe(403);
+    }
+    // One warning per refused name, not one per request.
+    await getFrom(s.port, '/', { host: 'evil.example' });
+    expect(log.lines.filter((l) => l.level === 'warn' && l.msg.includes('"evil.example"'))).toHaveLength(1);
+    expect(hostAllowed(undefined, new Set())).toBe(true);
+  });
+
+  it('answers 400, without a warning, for dates it cannot show', async () => {
+    const log = captureLogger();
+    const s = await start({ store: memoryStore([]), logger: log });
+    for (const date of [
+      '9999-12-31',
+      '0999-01-01',
+      '0001-01-01',
+      '1999-12-31',
+      '3000-01-01',
+      '2024-13-01',
+      'today',
+    ]) {
+      const res = await fetch(`${s.url}/api/halfhours?date=${date}`);
+      expect(res.status, date).toBe(400);
+      expect(await res.json()).toEqual({ error: 'date must be a YYYY-MM-DD date from 2000 to 2999' });
+    }
+    expect((await fetch(`${s.url}/api/halfhours?date=2999-12-31`)).status).toBe(200);
+    expect((await fetch(`${s.url}/api/halfhours?date=2000-01-01`)).status).toBe(200);
+    expect(log.lines.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+
+  it('caps open connections: a newcomer replaces the oldest idle one, so /healthz always gets in', async () => {
+    const s = await start({}, '127.0.0.1:0', { limits: { maxConnections: 4 } });
+    const idle: Socket[] = [];
+    const closed: Socket[] = [];
+    await Promise.all(
+      Array.from(
+        { length: 12 },
+        () =>
+          new Promise<void>((resolve) => {
+            const sock = connect(s.port, '127.0.0.1', () => resolve());
+            sock.resume();
+            sock.on('error', () => {});
+            sock.on('close', () => closed.push(sock));
+            idle.push(sock);
+          }),
+      ),
+    );
+    const res = await fetch(`${s.url}/healthz`);
+    expect(res.status).toBe(200);
+    // At most 4 stay open at the server: the rest were closed, oldest first.
+    await waitUntil(() => closed.length >= 9);
+    expect(idle.slice(0, 9).every((sock) => closed.includes(sock))).toBe(true);
+    for (const sock of idle) sock.destroy();
+  });
+
+  it('closes a connection that never sends its request', async () => {
+    const s = await start({}, '127.0.0.1:0', { limits: { headersTimeoutMs: 300 } });
+    const sock = connect(s.port, '127.0.0.1');
+    let answer = '';
+    sock.on('data', (d: Buffer) => {
+      answer += d.toString();
+    });
+    sock.on('error', () => {});
+    await new Promise<void>((resolve) => sock.on('close', () => resolve()));
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+  });
+});
+
+async function waitUntil(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 10));
+}
 
 describe('listen address', () => {
   it('parses host:port forms', () => {

@@ -33,10 +33,21 @@ export interface CliRun {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Spawns `node dist/cli/main.js ...args` in `cwd` (a fresh temp dir by default). */
-export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): CliRun {
+/**
+ * Spawns `node dist/cli/main.js ...args` in `cwd` (a fresh temp dir by default); with
+ * `maxOpenFiles`, under that limit of file descriptors (`ulimit -n`).
+ */
+export function startCli(
+  args: string[],
+  opts: { env?: Record<string, string>; cwd?: string; maxOpenFiles?: number } = {},
+): CliRun {
   const cwd = opts.cwd ?? tempDir('hems-e2e-');
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: cleanEnv(opts.env) });
+  const node = [process.execPath, MAIN, ...args];
+  const [cmd, ...argv] =
+    opts.maxOpenFiles === undefined
+      ? node
+      : ['sh', '-c', `ulimit -n ${Math.floor(opts.maxOpenFiles)} && exec "$@"`, 'sh', ...node];
+  const child = spawn(cmd as string, argv, { cwd, env: cleanEnv(opts.env) });
   live.add(child);
   let out = '';
   let err = '';

@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** One request the webhook receiver got. */
@@ -97,4 +97,34 @@ export async function startHookServer(
   hook.port = (server.address() as AddressInfo).port;
   hook.url = `http://127.0.0.1:${hook.port}/hook`;
   return hook;
+}
+
+export interface Fetched {
+  status: number;
+  body: string;
+}
+
+/**
+ * GET from 127.0.0.1:`port` on a connection of its own, with a chosen Host header (fetch does
+ * not let a caller choose it). `sent` is called once the request has left for the server.
+ */
+export function getFrom(
+  port: number,
+  path: string,
+  opts: { host?: string; sent?: () => void } = {},
+): Promise<Fetched> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, agent: false, headers: opts.host ? { host: opts.host } : {} },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => {
+          body += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(() => opts.sent?.());
+  });
 }
