@@ -9,9 +9,11 @@ OUTPUT_CHOICES='file webhook gcloud mqtt stdout'
 
 # Optional keys passed through from the environment (or kept from the old .env) when set.
 PASSTHROUGH_KEYS=(WISUN_DONGLE WEBHOOK_TOKEN WEBHOOK_SECRET WEBHOOK_HEADERS MQTT_TOPIC_PREFIX
-  MQTT_USERNAME MQTT_PASSWORD HEMS_HTTP)
+  MQTT_USERNAME MQTT_PASSWORD HEMS_HTTP HEMS_HTTP_ALLOW_HOST)
 
 # --- validators: print nothing and succeed, or print one problem and fail -------------------
+# They catch typos at the prompt, with the app's own limits; the app itself has the last word
+# (check_with_app), so the installer accepts exactly what the service will.
 
 check_serial_port() {
   case $1 in
@@ -22,11 +24,20 @@ check_serial_port() {
   *) echo "must be a device path under /dev, tcp://host:port or sim (got: $1)" ;;
   esac
 }
-check_serial_rate() { [[ $1 =~ ^[1-9][0-9]{0,7}$ ]] || echo "must be a number such as 115200 (got: $1)"; }
+check_serial_rate() {
+  [[ $1 =~ ^[1-9][0-9]{0,6}$ ]] && (($1 <= 4000000)) ||
+    echo "must be a number from 1 to 4000000 such as 115200 (got: $1)"
+}
 check_b_route_id() {
   [[ $1 =~ ^[0-9A-Za-z]{32}$ ]] || echo "must be exactly 32 letters or digits (got ${#1} characters)"
 }
-check_b_route_password() { [[ -n $1 ]] || echo "is required"; }
+check_b_route_password() {
+  if [[ -z $1 ]]; then
+    echo "is required"
+  elif ((${#1} > 32)) || [[ $1 =~ [[:space:]] ]]; then
+    echo "must be 1 to 32 characters without spaces"
+  fi
+}
 check_timezone() {
   [[ -n $1 ]] || {
     echo "is required"
@@ -56,10 +67,28 @@ check_service_path() {
   case $1 in
   /home/* | /root/* | /run/user/*) echo "is hidden from the service by ProtectHome=yes: $1" ;;
   /tmp/* | /var/tmp/*) echo "would be private to the service (PrivateTmp=yes): $1" ;;
-  /proc/* | /sys/* | /dev/* | /usr/* | /boot/* | /etc/*) echo "is not a place for data: $1" ;;
+  /proc/* | /sys/* | /dev/* | /usr/* | /boot/* | /etc/* | /bin/* | /sbin/* | /lib*/*) echo "is not a place for data: $1" ;;
   /*) ;;
   *) echo "must be an absolute path (got: $1)" ;;
   esac
+}
+# The state directory: a service path that is neither a system directory nor a parent of one.
+check_state_dir() {
+  local problem
+  problem=$(check_service_path "$1")
+  [[ -n $problem ]] || problem=$(system_dir_problem "$1")
+  [[ -z $problem ]] || echo "$problem"
+}
+# The output file: a service path whose directory the installer may create and own.
+check_data_file() {
+  local problem
+  problem=$(check_service_path "$1")
+  if [[ -z $problem && $1 == */ ]]; then problem="must be a file, not a directory: $1"; fi
+  if [[ -z $problem ]]; then
+    problem=$(system_dir_problem "$(dirname -- "$1")")
+    [[ -z $problem ]] || problem="its directory $problem"
+  fi
+  [[ -z $problem ]] || echo "$problem"
 }
 check_webhook_url() { [[ $1 =~ ^https?://[^[:space:]/]+ ]] || echo "must be an http:// or https:// URL"; }
 check_gcp_project() {
@@ -70,7 +99,7 @@ check_gcp_topic() {
   [[ $1 =~ ^[A-Za-z][A-Za-z0-9._~+%-]{2,254}$ && $1 != goog* ]] ||
     echo "must be a Pub/Sub topic name (3-255 characters, starting with a letter)"
 }
-check_mqtt_url() { [[ $1 =~ ^(mqtts?|wss?)://[^[:space:]/]+ ]] || echo "must be an mqtt://, mqtts://, ws:// or wss:// URL"; }
+check_mqtt_url() { [[ $1 =~ ^mqtts?://[^[:space:]/]+ ]] || echo "must be an mqtt:// or mqtts:// URL"; }
 check_schedule() {
   # A 5- or 6-field cron expression, or a plain number of seconds (interval mode).
   # The app validates cron syntax fully (croner) at start; this catches typos early.
@@ -142,7 +171,7 @@ collect_answers() {
   HEMS_OUTPUT=${HEMS_OUTPUT% }
   if has_output file; then
     ask FILE_FORMAT "File format (csv/json/yaml)" csv check_file_format
-    ask HEMS_FILE "Output file path" "${HEMS_STATE_DIR:-$DEFAULT_STATE_DIR}/data/hems_data.${FILE_FORMAT:-csv}" check_service_path
+    ask HEMS_FILE "Output file path" "${HEMS_STATE_DIR:-$DEFAULT_STATE_DIR}/data/hems_data.${FILE_FORMAT:-csv}" check_data_file
   fi
   if has_output webhook; then ask WEBHOOK_URL "Webhook URL" '' check_webhook_url; fi
   if has_output gcloud; then
@@ -163,7 +192,7 @@ collect_answers() {
   fi
   HEMS_STATE_DIR=${HEMS_STATE_DIR:-$DEFAULT_STATE_DIR}
   local problem
-  problem=$(check_service_path "$HEMS_STATE_DIR")
+  problem=$(check_state_dir "$HEMS_STATE_DIR")
   [[ -z $problem ]] || PROBLEMS+=("HEMS_STATE_DIR: $problem")
   local k
   for k in "${PASSTHROUGH_KEYS[@]}"; do

@@ -17,19 +17,59 @@ data_dir() {
   if has_output file && [[ -n ${HEMS_FILE:-} ]]; then dirname -- "$HEMS_FILE"; fi
 }
 
+# Writes the marker that lets `uninstall --purge-data` delete the directory DIR (a real path).
+mark_owned() {
+  printf '%s\n' "Created by hems-data-collector's service-manager.sh: 'service-manager.sh uninstall --purge-data' deletes this directory." \
+    >"$1/$OWNED_MARKER"
+  chmod 644 -- "$1/$OWNED_MARKER"
+}
+
+# own_dir DIR: makes DIR the service's. A missing directory is created (mode 750) with the
+# marker; an existing one without the marker is used as it is and never deleted by uninstall
+# (the default state directory of an earlier install is ours by name and gets the marker).
+own_dir() {
+  local dir=$1 real
+  real=$(target "$dir")
+  if [[ ! -e $real ]]; then
+    install -d -m 0750 "$real"
+    mark_owned "$real"
+  elif [[ -f $real/$OWNED_MARKER ]]; then
+    chmod 0750 -- "$real"
+  elif [[ $dir == "$DEFAULT_STATE_DIR" ]]; then
+    chmod 0750 -- "$real"
+    mark_owned "$real"
+  else
+    say "Using the existing directory $dir (the installer did not create it, so uninstall keeps it)"
+  fi
+  system_run chown "$SERVICE_USER:$SERVICE_GROUP" "$real"
+}
+
 # Creates the state directory and, for file output, the data directory, owned by the service.
 prepare_dirs() {
-  local state data
-  state=$(target "$HEMS_STATE_DIR")
-  install -d -m 0750 "$state"
-  system_run chown "$SERVICE_USER:$SERVICE_GROUP" "$state"
+  local data
+  own_dir "$HEMS_STATE_DIR"
   data=$(data_dir)
   [[ -n $data ]] || return 0
   if [[ ! -d $(target "$data") ]] || path_within "$data" "$HEMS_STATE_DIR"; then
-    install -d -m 0750 "$(target "$data")"
-    system_run chown "$SERVICE_USER:$SERVICE_GROUP" "$(target "$data")"
+    own_dir "$data"
   else
     warn "$data already exists: make sure $SERVICE_USER can write to it"
+  fi
+}
+
+# Refuses (exit 2) a state or data path that is a system directory or contains one; used on
+# settings that come from an existing .env, which may predate these checks or be hand-edited.
+check_dirs() {
+  local problems=() p
+  p=$(check_state_dir "$HEMS_STATE_DIR")
+  [[ -z $p ]] || problems+=("HEMS_STATE_DIR: $p")
+  if [[ -n $(data_dir) ]]; then
+    p=$(check_data_file "$HEMS_FILE")
+    [[ -z $p ]] || problems+=("HEMS_FILE: $p")
+  fi
+  if ((${#problems[@]} > 0)); then
+    printf 'error: %s\n' "${problems[@]}" >&2
+    die "fix $INSTALL_DIR/.env or run: sudo $0 update --reconfigure" 2
   fi
 }
 
@@ -73,8 +113,15 @@ cmd_install() {
   NODE=$(find_node)
   load_existing_answers "$(target "$INSTALL_DIR/.env")"
   collect_answers
+  # The app has the last word on the answers: asked now when the checkout is built, else right
+  # after the build; either way before .env is written or anything is started.
+  local checked=0
+  if check_answers_with_app; then checked=1; fi
   ensure_user
   deploy_app "$PROJECT_DIR"
+  if ((!checked)) && ! check_answers_with_app; then
+    warn "the settings were not checked by the app: it is not built (--skip-build)"
+  fi
   write_settings
   prepare_dirs
   write_unit

@@ -2,6 +2,23 @@
 # `uninstall`: stop, disable and remove the service; data and user only when confirmed.
 # Sourced, never run.
 
+# purge_dir DIR: deletes DIR only when the installer created it (it holds the marker) and it is
+# no system directory; otherwise says why it stays.
+purge_dir() {
+  local dir=$1 real problem
+  real=$(target "$dir")
+  if [[ ! -e $real ]]; then return 0; fi
+  problem=$(system_dir_problem "$dir")
+  if [[ -n $problem ]]; then
+    say "Kept $dir: it $problem"
+  elif [[ ! -f $real/$OWNED_MARKER ]]; then
+    say "Kept $dir: it has no $OWNED_MARKER marker (the installer did not create it); delete it yourself if it holds nothing else"
+  else
+    rm -rf -- "$real"
+    say "Deleted $dir"
+  fi
+}
+
 cmd_uninstall() {
   require_root
   local env_file state data=
@@ -24,12 +41,8 @@ cmd_uninstall() {
   say "Removed the unit and $INSTALL_DIR"
 
   if [[ ${PURGE_DATA:-0} == 1 ]] || confirm "Delete the collected data in $state${data:+ and $HEMS_FILE}?"; then
-    if [[ -n $data ]] && ! path_within "$data" "$state"; then
-      rm -f -- "$(target "$HEMS_FILE")"
-      rmdir -- "$(target "$data")" 2>/dev/null || true
-    fi
-    rm -rf -- "$(target "$state")"
-    say "Deleted the data"
+    if [[ -n $data ]] && ! path_within "$data" "$state"; then purge_dir "$data"; fi
+    purge_dir "$state"
   else
     say "Kept the data in $state${data:+ and $HEMS_FILE}"
   fi

@@ -37,9 +37,6 @@ unit_exec_word() {
   printf '%s' "${v//'$'/'$$'}"
 }
 
-# Succeeds when $1 is inside directory $2 (or equal to it).
-path_within() { [[ $1 == "$2" || $1 == "$2"/* ]]; }
-
 # Dependencies on the dongle's device unit. Wants= + After= (not BindsTo=): the service waits
 # for the dongle at boot, but an unplugged or renamed dongle does not stop it; the app reopens
 # the port itself and Restart=on-failure covers the rest. BindsTo= would stop the service on

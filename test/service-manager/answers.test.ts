@@ -99,7 +99,7 @@ describe('answers', () => {
       'short', // ID: invalid
       VALID_ID,
       '', // password: required
-      'secret pass',
+      'secret-pass',
       'file webhook',
       'xml', // format: invalid
       'json',
@@ -121,7 +121,7 @@ describe('answers', () => {
       SERIAL_PORT: '/dev/ttyUSB0',
       SERIAL_RATE: '9600',
       B_ROUTE_ID: VALID_ID,
-      B_ROUTE_PASSWORD: 'secret pass',
+      B_ROUTE_PASSWORD: 'secret-pass',
       HEMS_OUTPUT: 'file webhook',
       FILE_FORMAT: 'json',
       HEMS_FILE: '/var/lib/hems-data-collector/data/hems_data.json',
@@ -131,7 +131,7 @@ describe('answers', () => {
     });
     const complaints = r.stderr.split('\n').filter((l) => l.startsWith('  '));
     expect(complaints).toHaveLength(6);
-    expect(r.stderr + r.stdout).not.toContain('secret pass');
+    expect(r.stderr + r.stdout).not.toContain('secret-pass');
   });
 
   it('stops with exit 2 when interactive input ends early', async () => {

@@ -19,7 +19,8 @@ const root = useRoots();
 
 describe('escaping of awkward values', () => {
   const nasty = {
-    password: `p a"s's$HOME\`id\`$(touch MARKER)\\n\\&;|*~#`,
+    // At most 32 characters without spaces (the app's rule), and every shell metacharacter.
+    password: `"'$HOME\`id\`$(touch\${IFS}M)&;|\\n`,
     webhook: 'https://example.com/hook?a=1&b=$PATH#x',
     stateDir: `/srv/hems state 100% $HOME "q" it's \\x`,
     dataFile: '/srv/my data/out put.json',

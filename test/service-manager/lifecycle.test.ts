@@ -43,7 +43,7 @@ describe('update, uninstall, status', () => {
 
   it('update --reconfigure takes new answers, keeps the rest, and backs up the old .env', async () => {
     const dir = root();
-    expect((await install(dir, { B_ROUTE_PASSWORD: 'old $ecret' })).code).toBe(0);
+    expect((await install(dir, { B_ROUTE_PASSWORD: 'old$ecret' })).code).toBe(0);
     const r = await runManager(
       ['update', '--root', dir, '--non-interactive', '--skip-build', '--reconfigure'],
       {
@@ -58,7 +58,7 @@ describe('update, uninstall, status', () => {
     const env = parseEnv(readFileSync(join(dir, APP, '.env'), 'utf8'));
     expect(env).toMatchObject({
       B_ROUTE_ID: VALID_ID,
-      B_ROUTE_PASSWORD: 'old $ecret',
+      B_ROUTE_PASSWORD: 'old$ecret',
       HEMS_OUTPUT: 'mqtt',
       MQTT_URL: 'mqtt://10.0.0.2',
       SERIAL_PORT: 'tcp://10.0.0.3:3610',
