@@ -111,6 +111,35 @@ describe('command line', () => {
     ]);
   });
 
+  it('check-config takes the collector options, so it loads exactly what the collector would', async () => {
+    const t = harness();
+    const argv = [
+      '-o',
+      'mqtt',
+      '--dotenv',
+      'a.env',
+      '--http',
+      ':9100',
+      '--http-allow-host',
+      'pi.lan',
+      '-i',
+      '5',
+    ];
+    expect(await t.cli('check-config', ...argv)).toBe(0);
+    expect(await t.cli(...argv)).toBe(0);
+    const expected = {
+      output: ['mqtt'],
+      dotenv: 'a.env',
+      http: ':9100',
+      httpAllowHost: 'pi.lan',
+      interval: '5',
+    };
+    expect(t.calls).toEqual([
+      ['checkConfig', expected],
+      ['run', expected],
+    ]);
+  });
+
   it('gives no defaults itself, so the schema can apply option > env > .env > default', async () => {
     const t = harness();
     await t.cli();

@@ -4,12 +4,11 @@
  * dates are 400, and heavy half-hour queries over a big history leave /healthz answering.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addDays, dayBounds, localDateOf } from '../../src/http/halfhours.js';
 import { type CliRun, startCli, tempDir } from '../support/cli.js';
-import { getFrom } from '../support/http-server.js';
+import { getFrom, openSilentSockets } from '../support/http-server.js';
 import { seedReadings } from '../support/seed-store.js';
 import { CREDS, freePort, waitFor } from './harness.js';
 
@@ -61,21 +60,7 @@ describe('--http hardening', () => {
     const run = await collector(port, ['-i', '1', '-o', 'file', '--file', file], { maxOpenFiles: 256 });
     await waitFor(() => lines(file) >= 2, 'a first record in the file', 30_000);
 
-    const flood: Socket[] = [];
-    await Promise.all(
-      Array.from(
-        { length: 1000 },
-        () =>
-          new Promise<void>((resolve) => {
-            const sock = connect(port, '127.0.0.1');
-            sock.resume();
-            sock.on('error', () => resolve());
-            sock.on('connect', () => resolve());
-            sock.on('close', () => resolve());
-            flood.push(sock);
-          }),
-      ),
-    );
+    const flood = await openSilentSockets(port, 1000);
     try {
       const atFlood = lines(file);
       const health = await getFrom(port, '/healthz');

@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 
 /** One request the webhook receiver got. */
 export interface Received {
@@ -127,4 +127,24 @@ export function getFrom(
     req.on('error', reject);
     req.end(() => opts.sent?.());
   });
+}
+
+/** Opens `n` connections to 127.0.0.1:`port` that never send a byte; resolves once each is connected or gone. */
+export async function openSilentSockets(port: number, n: number): Promise<Socket[]> {
+  const sockets: Socket[] = [];
+  await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<void>((resolve) => {
+          const sock = connect(port, '127.0.0.1');
+          sock.resume();
+          sock.on('error', () => resolve());
+          sock.on('connect', () => resolve());
+          sock.on('close', () => resolve());
+          sockets.push(sock);
+        }),
+    ),
+  );
+  return sockets;
 }
