@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isHemsError } from '../../src/errors.js';
 import type { HttpDeps, StoreHealth } from '../../src/http/deps.js';
