@@ -29,9 +29,12 @@ function addCommon(cmd: Command): Command {
   return (
     cmd
       .option('--dotenv <path>', 'read settings from this .env file instead of ./.env')
-      // Node 20 inspects --env-file itself even after the script name (nodejs/node#54232): the
-      // bin's shebang (`node --`) keeps it away from Node, npx cannot; --dotenv always works.
-      .option('--env-file <path>', 'the same as --dotenv (not through npx)')
+      // The older name. Node 20 inspects --env-file itself even after the script name and stops
+      // with exit 9 when the file is missing (nodejs/node#54232), before any of our code runs.
+      .option(
+        '--env-file <path>',
+        'older name of --dotenv (Node.js 20 itself stops when the file is missing)',
+      )
       .option(
         '--state-dir <dir>',
         'state directory: database, scan cache (HEMS_STATE_DIR, default ./.hems-state)',
