@@ -35,25 +35,18 @@ deploy_app() {
   [[ -f $dest/dist/cli/main.js ]] || warn "$INSTALL_DIR/dist/cli/main.js was not built"
 }
 
-# The built app that can check settings: the checkout's when it is built, else the installed one.
-checker_app() {
-  local dir
-  for dir in "$PROJECT_DIR" "$(target "$INSTALL_DIR")"; do
-    if [[ -f $dir/dist/cli/main.js && -d $dir/node_modules ]]; then
-      printf '%s' "$dir/dist/cli/main.js"
-      return 0
-    fi
-  done
-  return 1
+# built_app DIR: prints the entry point of the app in DIR when it is built with its dependencies.
+built_app() {
+  [[ -f $1/dist/cli/main.js && -d $1/node_modules ]] || return 1
+  printf '%s' "$1/dist/cli/main.js"
 }
 
-# check_with_app ENV_FILE [WHAT_NOW]: runs the app's own `check-config` on a .env file, with an
-# empty environment like the service's, so the installer accepts exactly what the service will.
-# Returns 0 when accepted, 1 when no built app is there to ask; a refusal prints the app's
-# problems (one per line; the app never echoes a secret), then WHAT_NOW, and exits 2.
+# check_with_app APP ENV_FILE WHAT_NOW: runs the app's own `check-config` on a .env file, with
+# an empty environment like the service's, so the installer accepts exactly what the service
+# will. A refusal prints the app's problems (one per line; the app never echoes a secret), then
+# WHAT_NOW, and exits 2.
 check_with_app() {
-  local file=$1 what_now=${2:-nothing was changed} app out code=0
-  app=$(checker_app) || return 1
+  local app=$1 file=$2 what_now=$3 out code=0
   out=$(cd / && env -i PATH="$PATH" "$NODE" "$app" check-config --dotenv "$file" 2>&1) || code=$?
   case $code in
   0) return 0 ;;
@@ -65,17 +58,45 @@ check_with_app() {
   esac
 }
 
-# Checks the answers (as they would be written to .env) with check_with_app.
-# Returns 0 when checked, 1 when no built app is available yet.
+# check_answers_with_app APP WHAT_NOW: check_with_app on the answers, as .env would hold them.
 check_answers_with_app() {
-  checker_app >/dev/null || return 1
   ANSWERS_TMP=$(mktemp -d) || die "cannot create a temporary directory"
   # The answers hold the password: the file lives only as long as the check, whatever happens.
   trap 'rm -rf -- "$ANSWERS_TMP"' EXIT
   answer_pairs
   env_write "$ANSWERS_TMP/answers.env" "${ENV_PAIRS[@]}"
-  check_with_app "$ANSWERS_TMP/answers.env"
+  check_with_app "$1" "$ANSWERS_TMP/answers.env" "$2"
   rm -rf -- "$ANSWERS_TMP"
   trap - EXIT
   say "The settings were checked by the app: OK"
+}
+
+# Checks the answers with the checkout's app, if it is built, before anything changes; then,
+# after deploy_app, with the app just built (the one the service will run) as well.
+# Sets ANSWERS_CHECKED=1 once a check passed.
+check_answers_before_deploy() {
+  local app
+  ANSWERS_CHECKED=0
+  if app=$(built_app "$PROJECT_DIR"); then
+    check_answers_with_app "$app" "nothing was changed"
+    ANSWERS_CHECKED=1
+  fi
+}
+check_answers_after_deploy() {
+  local app
+  if app=$(built_app "$(target "$INSTALL_DIR")") && [[ $app != "$PROJECT_DIR"/* ]]; then
+    check_answers_with_app "$app" "the app is installed in $INSTALL_DIR, nothing else was changed"
+    ANSWERS_CHECKED=1
+  fi
+  if ((!ANSWERS_CHECKED)); then warn "the settings were not checked by the app: it is not built (--skip-build)"; fi
+}
+
+# Checks an existing .env with the installed app (else the checkout's); WHAT_NOW as above.
+check_env_file() {
+  local app
+  if app=$(built_app "$(target "$INSTALL_DIR")") || app=$(built_app "$PROJECT_DIR"); then
+    check_with_app "$app" "$1" "$2"
+  else
+    warn "the settings in $INSTALL_DIR/.env were not checked by the app: it is not built (--skip-build)"
+  fi
 }

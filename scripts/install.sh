@@ -113,15 +113,11 @@ cmd_install() {
   NODE=$(find_node)
   load_existing_answers "$(target "$INSTALL_DIR/.env")"
   collect_answers
-  # The app has the last word on the answers: asked now when the checkout is built, else right
-  # after the build; either way before .env is written or anything is started.
-  local checked=0
-  if check_answers_with_app; then checked=1; fi
+  # The app has the last word on the answers, before .env is written or anything is started.
+  check_answers_before_deploy
   ensure_user
   deploy_app "$PROJECT_DIR"
-  if ((!checked)) && ! check_answers_with_app; then
-    warn "the settings were not checked by the app: it is not built (--skip-build)"
-  fi
+  check_answers_after_deploy
   write_settings
   prepare_dirs
   write_unit

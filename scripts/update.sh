@@ -12,7 +12,7 @@ forget_answers() {
 
 cmd_update() {
   require_root
-  local env_file was_active=0 reconfigure=${RECONFIGURE:-0} checked=0
+  local env_file was_active=0 reconfigure=${RECONFIGURE:-0}
   env_file=$(target "$INSTALL_DIR/.env")
   [[ -f $env_file ]] || die "$INSTALL_DIR/.env not found: nothing to update (run: sudo $0 install)"
   NODE=$(find_node)
@@ -22,7 +22,7 @@ cmd_update() {
   if [[ $reconfigure == 1 ]]; then
     load_existing_answers "$env_file"
     collect_answers
-    if check_answers_with_app; then checked=1; fi
+    check_answers_before_deploy
   else
     forget_answers
     load_existing_answers "$env_file"
@@ -40,12 +40,10 @@ cmd_update() {
   ensure_user
   deploy_app "$PROJECT_DIR"
   if [[ $reconfigure == 1 ]]; then
-    if ((!checked)) && ! check_answers_with_app; then
-      warn "the settings were not checked by the app: it is not built (--skip-build)"
-    fi
+    check_answers_after_deploy
     write_settings
-  elif ! check_with_app "$env_file" "the app is updated but stays stopped: fix $INSTALL_DIR/.env or run: sudo $0 update --reconfigure"; then
-    warn "the settings in $INSTALL_DIR/.env were not checked by the app: it is not built (--skip-build)"
+  else
+    check_env_file "$env_file" "the app is updated but stays stopped: fix $INSTALL_DIR/.env or run: sudo $0 update --reconfigure"
   fi
   prepare_dirs
   write_unit
