@@ -4,17 +4,13 @@
  * the log and in the unauthenticated /api/latest.
  */
 import { describe, expect, it } from 'vitest';
-import { startCli, tempDir } from '../support/cli.js';
+import { tempDir } from '../support/cli.js';
 import { freePort, startHookServer } from '../support/http-server.js';
-import { ID, waitFor } from './harness.js';
-
-const SIM = ['--port', 'sim', '--mode', 'interval', '-i', '1', '--backfill-days', '0'];
+import { collect, ID, waitFor } from './harness.js';
 
 describe('secrets in logs and in /api/latest', () => {
   it('masks a 3-character password in the --debug serial trace, as a whole word only', async () => {
-    const run = startCli([...SIM, '-o', 'stdout', '--debug', '--state-dir', tempDir()], {
-      env: { B_ROUTE_ID: ID, B_ROUTE_PASSWORD: 'a7Z' },
-    });
+    const run = collect(tempDir(), ['-o', 'stdout', '--debug'], { B_ROUTE_ID: ID, B_ROUTE_PASSWORD: 'a7Z' });
     try {
       await run.until(() => run.stdout().includes('\n'), 'a reading');
     } finally {
@@ -31,9 +27,10 @@ describe('secrets in logs and in /api/latest', () => {
     const hook = await startHookServer(0, () => ({ status: 401, body: 'invalid token tk9' }));
     const httpPort = await freePort();
     const path = '/services/T0000/B0000/XyzSecretPath';
-    const run = startCli(
-      [...SIM, '-o', 'webhook', '--webhook-url', `${hook.url}${path}`, '--http', `127.0.0.1:${httpPort}`],
-      { env: { B_ROUTE_ID: ID, B_ROUTE_PASSWORD: 'PASSWORD1234', WEBHOOK_TOKEN: 'tk9' } },
+    const run = collect(
+      tempDir(),
+      ['-o', 'webhook', '--webhook-url', `${hook.url}${path}`, '--http', `127.0.0.1:${httpPort}`],
+      { B_ROUTE_ID: ID, B_ROUTE_PASSWORD: 'PASSWORD1234', WEBHOOK_TOKEN: 'tk9' },
     );
     try {
       await hook.waitFor((h) => h.received.length >= 1);
