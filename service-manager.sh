@@ -41,10 +41,10 @@ Commands:
 Options:
   --non-interactive, -y   never prompt: answers come from flags and the environment, using
                           the same names as .env (SERIAL_PORT, SERIAL_RATE, B_ROUTE_ID,
-                          B_ROUTE_PASSWORD, HEMS_OUTPUT, FILE_FORMAT, HEMS_FILE, WEBHOOK_URL,
-                          GCP_PROJECT_ID, GCP_TOPIC_NAME, MQTT_URL, LOCAL_TIMEZONE, HEMS_MODE,
-                          HEMS_SCHEDULE, HEMS_INTERVAL, HEMS_STATE_DIR); a missing or invalid
-                          answer exits with status 2, one line per problem
+                          B_ROUTE_PASSWORD, HEMS_OUTPUT, FILE_FORMAT, HEMS_FILE, LOCAL_TIMEZONE,
+                          HEMS_MODE, HEMS_SCHEDULE, HEMS_INTERVAL, HEMS_STATE_DIR, and each
+                          output's own: 'hems-data-collector config-fields' lists them all); a
+                          missing or invalid answer exits with status 2, one line per problem
   --root DIR              install into a staging root (for packaging and tests); skips
                           useradd, chown and systemctl, saying so
   --skip-build            copy the sources but skip npm ci / build / prune
@@ -56,7 +56,7 @@ Options:
   --output "file webhook" --file PATH           --file-format csv|json|yaml
   --webhook-url URL       --gcp-project ID      --gcp-topic NAME
   --mqtt-url URL          --timezone ZONE       --schedule CRON|SECONDS
-  --state-dir DIR
+  --state-dir DIR         --set KEY=VALUE (any setting by its .env name, repeatable)
   The B-route password is taken from B_ROUTE_PASSWORD or asked for (hidden), never from a
   flag, so it does not show up in the process list.
 EOF
@@ -75,10 +75,13 @@ while [[ $# -gt 0 ]]; do
   --purge-data) PURGE_DATA=1 ;;
   --remove-user) REMOVE_USER=1 ;;
   --root | --serial-port | --serial-rate | --b-route-id | --output | --file | --file-format | \
-    --webhook-url | --gcp-project | --gcp-topic | --mqtt-url | --timezone | --schedule | --state-dir)
+    --webhook-url | --gcp-project | --gcp-topic | --mqtt-url | --timezone | --schedule | --state-dir | \
+    --set)
     [[ $# -ge 2 ]] || die "$opt needs a value" 2
     value=$2
     shift
+    # The outputs' settings are read by name, from the app's list (scripts/answers.sh).
+    # shellcheck disable=SC2034
     case $opt in
     --root)
       [[ -n $value ]] || die "--root needs a directory" 2
@@ -99,6 +102,11 @@ while [[ $# -gt 0 ]]; do
     --timezone) LOCAL_TIMEZONE=$value ;;
     --schedule) HEMS_SCHEDULE_ANSWER=$value HEMS_MODE=given ;;
     --state-dir) HEMS_STATE_DIR=$value ;;
+    --set)
+      [[ $value =~ ^[A-Z][A-Z0-9_]*= ]] || die "--set needs KEY=VALUE with an upper-case .env key (got: ${value%%=*})" 2
+      [[ ${value%%=*} != B_ROUTE_PASSWORD ]] || die "--set: the B-route password is never taken from a flag (use B_ROUTE_PASSWORD)" 2
+      printf -v "${value%%=*}" '%s' "${value#*=}"
+      ;;
     esac
     ;;
   -h | --help)

@@ -5,11 +5,59 @@
 # Sourced, never run.
 # shellcheck disable=SC2034 # answers are read by the sourcing script
 
-OUTPUT_CHOICES='file webhook gcloud mqtt stdout'
+# The keys asked below by name; every other key comes from the app (load_app_fields).
+ASKED_KEYS=(SERIAL_PORT SERIAL_RATE B_ROUTE_ID B_ROUTE_PASSWORD HEMS_OUTPUT FILE_FORMAT HEMS_FILE
+  LOCAL_TIMEZONE HEMS_MODE HEMS_SCHEDULE HEMS_INTERVAL HEMS_STATE_DIR)
 
-# Optional keys passed through from the environment (or kept from the old .env) when set.
-PASSTHROUGH_KEYS=(WISUN_DONGLE WEBHOOK_TOKEN WEBHOOK_SECRET WEBHOOK_HEADERS MQTT_TOPIC_PREFIX
-  MQTT_USERNAME MQTT_PASSWORD HEMS_HTTP HEMS_HTTP_ALLOW_HOST)
+# --- what the app knows ---------------------------------------------------------------------
+# Filled from `hems-data-collector config-fields --format shell`, so that an output added to the
+# app (one module and one registry line) is offered, asked about and kept here with no edit.
+OUTPUT_CHOICES=''
+OUTPUT_LINES=()     # "name: what it does", shown before the outputs question
+APP_KEYS=()         # every .env key the app reads
+OUTPUT_QUESTIONS=() # OUTPUT<TAB>KEY<TAB>PROMPT<TAB>DEFAULT (- for none)<TAB>secret|plain, in order
+PASSTHROUGH_KEYS=() # optional keys written to .env when set (environment or old .env)
+
+# load_app_fields APP: reads the outputs and settings of the built app APP.
+load_app_fields() {
+  local out kind key output secret _required prompt default
+  out=$(cd / && "$NODE" "$1" config-fields --format shell) ||
+    die "could not read the settings this version knows from $1 (config-fields)"
+  QUESTION_APP=$1
+  OUTPUT_CHOICES=''
+  OUTPUT_LINES=()
+  APP_KEYS=()
+  OUTPUT_QUESTIONS=()
+  PASSTHROUGH_KEYS=()
+  while IFS=$'\t' read -r kind key output secret _required prompt default; do
+    case $kind in
+    output)
+      OUTPUT_CHOICES+="${OUTPUT_CHOICES:+ }$key"
+      OUTPUT_LINES+=("  $key: $secret")
+      ;;
+    field)
+      APP_KEYS+=("$key")
+      if [[ $prompt != - && $output != - ]]; then
+        OUTPUT_QUESTIONS+=("$output"$'\t'"$key"$'\t'"$prompt"$'\t'"$default"$'\t'"$secret")
+      elif [[ " ${ASKED_KEYS[*]} " != *" $key "* ]]; then
+        PASSTHROUGH_KEYS+=("$key")
+      fi
+      ;;
+    esac
+  done <<<"$out"
+  [[ -n $OUTPUT_CHOICES ]] || die "$1 config-fields listed no outputs"
+}
+
+# app_check VALUE: the app's own parser on the setting CHECK_KEY (value on stdin, never in ps).
+app_check() {
+  local out code=0
+  out=$(printf '%s' "$1" | (cd / && "$NODE" "$QUESTION_APP" config-fields --check "$CHECK_KEY") 2>&1) || code=$?
+  case $code in
+  0) ;;
+  2) echo "$out" ;;
+  *) echo "could not be checked by the app (exit status $code)" ;;
+  esac
+}
 
 # --- validators: print nothing and succeed, or print one problem and fail -------------------
 # They catch typos at the prompt, with the app's own limits; the app itself has the last word
@@ -90,16 +138,6 @@ check_data_file() {
   fi
   [[ -z $problem ]] || echo "$problem"
 }
-check_webhook_url() { [[ $1 =~ ^https?://[^[:space:]/]+ ]] || echo "must be an http:// or https:// URL"; }
-check_gcp_project() {
-  [[ $1 =~ ^[a-z][a-z0-9-]{4,28}[a-z0-9]$ ]] ||
-    echo "must be a Google Cloud project ID (6-30 lowercase letters, digits, hyphens)"
-}
-check_gcp_topic() {
-  [[ $1 =~ ^[A-Za-z][A-Za-z0-9._~+%-]{2,254}$ && $1 != goog* ]] ||
-    echo "must be a Pub/Sub topic name (3-255 characters, starting with a letter)"
-}
-check_mqtt_url() { [[ $1 =~ ^mqtts?://[^[:space:]/]+ ]] || echo "must be an mqtt:// or mqtts:// URL"; }
 check_schedule() {
   # A 5- or 6-field cron expression, or a plain number of seconds (interval mode).
   # The app validates cron syntax fully (croner) at start; this catches typos early.
@@ -156,6 +194,33 @@ ask() {
 
 has_output() { [[ " ${HEMS_OUTPUT//,/ } " == *" $1 "* ]]; }
 
+# The app's questions for the outputs chosen (file output is asked above: its paths are the
+# installer's business too), each answer checked by the app's own parser.
+ask_output_questions() {
+  local q output key prompt default secret
+  for q in "${OUTPUT_QUESTIONS[@]}"; do
+    IFS=$'\t' read -r output key prompt default secret <<<"$q"
+    if [[ $output == file ]] || ! has_output "$output"; then continue; fi
+    [[ $default != - ]] || default=''
+    CHECK_KEY=$key
+    if [[ $secret == secret ]]; then
+      ask "$key" "$prompt" "$default" app_check secret
+    else
+      ask "$key" "$prompt" "$default" app_check
+    fi
+  done
+}
+
+# The keys of the app's questions for the outputs chosen.
+asked_output_keys() {
+  local q output key _rest
+  for q in "${OUTPUT_QUESTIONS[@]}"; do
+    IFS=$'\t' read -r output key _rest <<<"$q"
+    [[ $output != file ]] && has_output "$output" && printf '%s\n' "$key"
+  done
+  return 0
+}
+
 # Fills every answer variable; non-interactive problems are printed one per line, exit 2.
 collect_answers() {
   PROBLEMS=()
@@ -164,7 +229,10 @@ collect_answers() {
   ask SERIAL_RATE "Serial baud rate" 115200 check_serial_rate
   ask B_ROUTE_ID "B-route authentication ID (32 characters)" '' check_b_route_id
   ask B_ROUTE_PASSWORD "B-route password (input hidden)" '' check_b_route_password secret
-  interactive && say "Outputs: $OUTPUT_CHOICES (several allowed, separated by spaces)"
+  if interactive; then
+    say "Outputs (several allowed, separated by spaces):"
+    printf '%s\n' "${OUTPUT_LINES[@]}"
+  fi
   ask HEMS_OUTPUT "Output destination(s)" file check_outputs
   HEMS_OUTPUT=$(printf '%s' "${HEMS_OUTPUT//,/ }" | tr -s '[:space:]' ' ')
   HEMS_OUTPUT=${HEMS_OUTPUT# }
@@ -173,12 +241,7 @@ collect_answers() {
     ask FILE_FORMAT "File format (csv/json/yaml)" csv check_file_format
     ask HEMS_FILE "Output file path" "${HEMS_STATE_DIR:-$DEFAULT_STATE_DIR}/data/hems_data.${FILE_FORMAT:-csv}" check_data_file
   fi
-  if has_output webhook; then ask WEBHOOK_URL "Webhook URL" '' check_webhook_url; fi
-  if has_output gcloud; then
-    ask GCP_PROJECT_ID "Google Cloud project ID" '' check_gcp_project
-    ask GCP_TOPIC_NAME "Pub/Sub topic name" hems-data check_gcp_topic
-  fi
-  if has_output mqtt; then ask MQTT_URL "MQTT broker URL" '' check_mqtt_url; fi
+  ask_output_questions
   ask LOCAL_TIMEZONE "Time zone" Asia/Tokyo check_timezone
   local schedule_default='*/5 * * * *'
   [[ ${HEMS_MODE:-} == interval ]] && schedule_default=${HEMS_INTERVAL:-300}
@@ -209,9 +272,10 @@ answer_pairs() {
   ENV_PAIRS=(SERIAL_PORT "$SERIAL_PORT" SERIAL_RATE "$SERIAL_RATE" B_ROUTE_ID "$B_ROUTE_ID"
     B_ROUTE_PASSWORD "$B_ROUTE_PASSWORD" LOCAL_TIMEZONE "$LOCAL_TIMEZONE" HEMS_OUTPUT "$HEMS_OUTPUT")
   if has_output file; then ENV_PAIRS+=(FILE_FORMAT "$FILE_FORMAT" HEMS_FILE "$HEMS_FILE"); fi
-  if has_output webhook; then ENV_PAIRS+=(WEBHOOK_URL "$WEBHOOK_URL"); fi
-  if has_output gcloud; then ENV_PAIRS+=(GCP_PROJECT_ID "$GCP_PROJECT_ID" GCP_TOPIC_NAME "$GCP_TOPIC_NAME"); fi
-  if has_output mqtt; then ENV_PAIRS+=(MQTT_URL "$MQTT_URL"); fi
+  local k
+  while IFS= read -r k; do
+    [[ -n $k ]] && ENV_PAIRS+=("$k" "${!k}")
+  done < <(asked_output_keys)
   ENV_PAIRS+=(HEMS_MODE "$HEMS_MODE")
   if [[ $HEMS_MODE == interval ]]; then
     ENV_PAIRS+=(HEMS_INTERVAL "$HEMS_INTERVAL")
@@ -219,7 +283,6 @@ answer_pairs() {
     ENV_PAIRS+=(HEMS_SCHEDULE "$HEMS_SCHEDULE")
   fi
   ENV_PAIRS+=(HEMS_STATE_DIR "$HEMS_STATE_DIR")
-  local k
   for k in "${PASSTHROUGH_KEYS[@]}"; do
     [[ -z ${!k:-} ]] || ENV_PAIRS+=("$k" "${!k}")
   done
@@ -232,7 +295,8 @@ load_existing_answers() {
   local -A old=()
   env_read "$file" old
   for k in "${!old[@]}"; do
-    [[ $k =~ ^(SERIAL_|B_ROUTE_|LOCAL_TIMEZONE|FILE_FORMAT|WEBHOOK_|GCP_|MQTT_|HEMS_|WISUN_) ]] || continue
+    # Only keys the app reads (all of them once load_app_fields ran): never PATH or IFS.
+    [[ " ${ASKED_KEYS[*]} ${APP_KEYS[*]} " == *" $k "* ]] || continue
     [[ -n ${!k+set} ]] || printf -v "$k" '%s' "${old[$k]}"
   done
 }

@@ -41,6 +41,22 @@ built_app() {
   printf '%s' "$1/dist/cli/main.js"
 }
 
+# find_question_app [checkout]: loads the outputs and settings (load_app_fields) from the
+# checkout's built app, else (unless told `checkout`) from the installed one. Fails when neither
+# is built; `install` then builds first.
+find_question_app() {
+  local app
+  if app=$(built_app "$PROJECT_DIR"); then
+    load_app_fields "$app"
+  elif [[ ${1:-} != checkout ]] && app=$(built_app "$(target "$INSTALL_DIR")"); then
+    load_app_fields "$app"
+  elif [[ ${1:-} == checkout ]]; then
+    return 1
+  else
+    die "the app is not built, so its settings cannot be read: run 'npm ci && npm run build' in $PROJECT_DIR (or install without --skip-build)"
+  fi
+}
+
 # check_with_app APP ENV_FILE WHAT_NOW: runs the app's own `check-config` on a .env file, with
 # an empty environment like the service's, so the installer accepts exactly what the service
 # will. A refusal prints the app's problems (one per line; the app never echoes a secret), then

@@ -111,12 +111,19 @@ show_summary() {
 cmd_install() {
   require_root
   NODE=$(find_node)
+  APP_DEPLOYED=0
+  # The questions come from the app: the checkout's when it is built, else the one built now.
+  if ! find_question_app checkout; then
+    deploy_app "$PROJECT_DIR"
+    APP_DEPLOYED=1
+    find_question_app
+  fi
   load_existing_answers "$(target "$INSTALL_DIR/.env")"
   collect_answers
   # The app has the last word on the answers, before .env is written or anything is started.
   check_answers_before_deploy
   ensure_user
-  deploy_app "$PROJECT_DIR"
+  ((APP_DEPLOYED)) || deploy_app "$PROJECT_DIR"
   check_answers_after_deploy
   write_settings
   prepare_dirs

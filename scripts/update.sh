@@ -5,9 +5,7 @@
 
 # Clears the answer variables so the values come from the .env file alone.
 forget_answers() {
-  unset SERIAL_PORT SERIAL_RATE B_ROUTE_ID B_ROUTE_PASSWORD LOCAL_TIMEZONE HEMS_OUTPUT FILE_FORMAT \
-    HEMS_FILE WEBHOOK_URL GCP_PROJECT_ID GCP_TOPIC_NAME MQTT_URL HEMS_MODE HEMS_SCHEDULE \
-    HEMS_INTERVAL HEMS_STATE_DIR HEMS_SCHEDULE_ANSWER "${PASSTHROUGH_KEYS[@]}"
+  unset HEMS_SCHEDULE_ANSWER "${ASKED_KEYS[@]}" "${APP_KEYS[@]}"
 }
 
 cmd_update() {
@@ -16,6 +14,7 @@ cmd_update() {
   env_file=$(target "$INSTALL_DIR/.env")
   [[ -f $env_file ]] || die "$INSTALL_DIR/.env not found: nothing to update (run: sudo $0 install)"
   NODE=$(find_node)
+  find_question_app
   if [[ $reconfigure != 1 ]] && interactive && confirm "Change the settings (outputs, port, schedule...)?"; then
     reconfigure=1
   fi

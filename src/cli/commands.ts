@@ -9,45 +9,39 @@ import { scaleTimeouts } from '../broute/options.js';
 import { createMeterSession } from '../broute/session.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { EMULATED_DONGLES, type EmulatedDongle, Emulator } from '../emulator/index.js';
+import { DONGLES, type Dongle } from '../dongles.js';
+import type { Emulator } from '../emulator/index.js';
 import { describeError, HemsError, isHemsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Delivery } from '../service/delivery.js';
 import { createRecorder } from '../service/recorder.js';
-import type { RemoteSinkFactory } from '../service/sinks.js';
 import type { ReadingSource } from '../service/types.js';
 import { createDelivery as createOutboxDelivery } from '../sinks/delivery.js';
-import { createPubSubSink } from '../sinks/gcloud.js';
-import { createMqttSink } from '../sinks/mqtt.js';
 import type { Sink } from '../sinks/types.js';
-import { createWebhookSink } from '../sinks/webhook.js';
 import type { PanDesc } from '../skstack/api.js';
 import { type LiveStore, openLiveStore } from '../store/live.js';
 import type { Store } from '../store/store.js';
 import type { ByteStream } from '../transport/index.js';
 import { openTransport } from '../transport/index.js';
-import { decodeInput, formatDecode } from './decode.js';
-import { runExport } from './export.js';
 import type { CliIo } from './io.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './io.js';
-import { periodCostFor } from './period-cost.js';
 import type { CommandHandlers, OptionBag } from './program.js';
-import { runReport } from './report.js';
 import { checkConfigCommand, loggerFor, type RunWiring, runCommand } from './run.js';
-import { runScan } from './scan.js';
-import { runSimulate } from './simulate.js';
-import { simulateTuning } from './simulate-flags.js';
 
-function emulatedDongle(model: string): EmulatedDongle | undefined {
-  return (EMULATED_DONGLES as readonly string[]).includes(model) ? (model as EmulatedDongle) : undefined;
+function emulatedDongle(model: string): Dongle | undefined {
+  return (DONGLES as readonly string[]).includes(model) ? (model as Dongle) : undefined;
 }
 
-/** `--port sim`: one emulator per process (its meter keeps counting across reopens). */
+/** `--port sim`: one emulator per process (its meter keeps counting across reopens), loaded
+ *  only then. */
 function openStreamFor(config: Config): () => Promise<ByteStream> {
   let emu: Emulator | null = null;
-  const simulator = (): ByteStream => {
+  const simulator = async (): Promise<ByteStream> => {
     const dongle = emulatedDongle(config.dongle);
-    emu ??= new Emulator({ latencyScale: 0.02, timezone: config.timezone, ...(dongle ? { dongle } : {}) });
+    if (!emu) {
+      const { Emulator } = await import('../emulator/index.js');
+      emu = new Emulator({ latencyScale: 0.02, timezone: config.timezone, ...(dongle ? { dongle } : {}) });
+    }
     return emu.attach();
   };
   return () => openTransport(config.port, { baudRate: config.baudrate, simulator });
@@ -85,33 +79,6 @@ export function createSource(config: Config, logger: Logger): ReadingSource {
   });
   return createRecorder({ source: session, stateDir: config.stateDir, timezone: config.timezone, logger });
 }
-
-export const createRemoteSink: RemoteSinkFactory = (name, config, logger) => {
-  if (name === 'webhook' && config.webhookUrl !== null) {
-    return createWebhookSink({
-      url: config.webhookUrl,
-      token: config.webhookToken,
-      secret: config.webhookSecret,
-      headers: config.webhookHeaders,
-    });
-  }
-  if (name === 'mqtt' && config.mqttUrl !== null) {
-    return createMqttSink(
-      {
-        url: config.mqttUrl,
-        topicPrefix: config.mqttTopicPrefix,
-        ...(config.mqttUsername ? { username: config.mqttUsername } : {}),
-        ...(config.mqttPassword ? { password: config.mqttPassword } : {}),
-        ...(config.tariff ? { cost: periodCostFor(config, logger) } : {}),
-      },
-      logger,
-    );
-  }
-  if (name === 'gcloud' && config.gcpProject !== null && config.gcpTopic !== null) {
-    return createPubSubSink({ projectId: config.gcpProject, topic: config.gcpTopic });
-  }
-  throw new HemsError('SINK_CONFIG', `output ${name} is not available in this build yet`, { output: name });
-};
 
 /**
  * Test-only (never documented for users): caps the database at N pages (SQLite's
@@ -188,7 +155,6 @@ const startHttp: NonNullable<RunWiring['startHttp']> = async ({
 
 export const runWiring: RunWiring = {
   createSource,
-  createRemoteSink,
   openStore: openStateStore,
   createDelivery,
   startHttp,
@@ -207,6 +173,7 @@ function isFile(path: string): boolean {
 async function decodeCommand(input: string, _opts: OptionBag, io: CliIo): Promise<number> {
   const many = input === '-' ? await readStdin() : isFile(input) ? readFileSync(input, 'utf8') : null;
   const lines = many === null ? [input] : many.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const { decodeInput, formatDecode } = await import('./decode.js');
   let code = EXIT_OK;
   for (const line of lines) {
     try {
@@ -251,6 +218,7 @@ async function scanCommand(opts: OptionBag, io: CliIo): Promise<number> {
     });
   }
   const logger = loggerFor(config);
+  const { runScan } = await import('./scan.js');
   const found = await runScan({
     openStream: openStreamFor(config),
     model: config.dongle,
@@ -267,6 +235,10 @@ async function scanCommand(opts: OptionBag, io: CliIo): Promise<number> {
 async function simulateCommand(opts: OptionBag, _io: CliIo): Promise<number> {
   const config = loadConfig(opts, { requireCredentials: false });
   const dongle = emulatedDongle(config.dongle);
+  const [{ runSimulate }, { simulateTuning }] = await Promise.all([
+    import('./simulate.js'),
+    import('./simulate-flags.js'),
+  ]);
   const server = await runSimulate({
     listen: String(opts.listen),
     ...(dongle ? { dongle } : {}),
@@ -285,11 +257,29 @@ async function simulateCommand(opts: OptionBag, _io: CliIo): Promise<number> {
 export const handlers: CommandHandlers = {
   run: (opts, io) => runCommand(opts, io, { wiring: runWiring }),
   checkConfig: (opts, io) => checkConfigCommand(opts, io),
+  configFields: async (opts, io) => {
+    const { checkValue, configFields, formatShell } = await import('./config-fields.js');
+    if (typeof opts.check === 'string') {
+      const value = (await readStdin()).replace(/\r?\n$/, '');
+      const problem = checkValue(opts.check, value);
+      if (problem === null) return EXIT_OK;
+      io.out(`${problem}\n`);
+      return EXIT_USAGE;
+    }
+    const format = opts.format ?? 'json';
+    if (format !== 'json' && format !== 'shell') {
+      throw new HemsError('INPUT_INVALID', `--format must be json or shell (got ${JSON.stringify(format)})`);
+    }
+    const fields = configFields();
+    io.out(format === 'shell' ? formatShell(fields) : `${JSON.stringify(fields, null, 2)}\n`);
+    return EXIT_OK;
+  },
   decode: decodeCommand,
   scan: scanCommand,
   simulate: simulateCommand,
   export: async (opts, io) => {
     const config = loadConfig(opts, { requireCredentials: false });
+    const { runExport } = await import('./export.js');
     const r = await runExport({
       stateDir: config.stateDir,
       since: typeof opts.since === 'string' ? opts.since : null,
@@ -313,6 +303,7 @@ export const handlers: CommandHandlers = {
     const { month, period, format, ...rest } = opts;
     const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
     const config = loadConfig(rest, { requireCredentials: false });
+    const { runReport } = await import('./report.js');
     runReport({
       stateDir: config.stateDir,
       timezone: config.timezone,

@@ -16,6 +16,7 @@ const handlers: CommandHandlers = {
   export: async (opts, io) => (await load()).export(opts, io),
   report: async (opts, io) => (await load()).report(opts, io),
   checkConfig: async (opts, io) => (await import('./run.js')).checkConfigCommand(opts, io),
+  configFields: async (opts, io) => (await load()).configFields(opts, io),
 };
 
 // The reader of our stdout went away (`… | head`): a running collector stops as if told to,

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import type { Field, FieldScope } from '../config/field.js';
 import { configProblems } from '../config/load.js';
-import { DONGLE_MODELS, DONGLES } from '../dongles.js';
+import { FIELDS } from '../config/schema.js';
+import { DONGLES } from '../dongles.js';
 import { describeError, isHemsError } from '../errors.js';
 import type { CliIo } from './io.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './io.js';
@@ -17,6 +19,7 @@ export interface CommandHandlers {
   export(opts: OptionBag, io: CliIo): Promise<number>;
   report(opts: OptionBag, io: CliIo): Promise<number>;
   checkConfig(opts: OptionBag, io: CliIo): Promise<number>;
+  configFields(opts: OptionBag, io: CliIo): Promise<number>;
 }
 
 /** Collects a repeatable option's values. */
@@ -24,67 +27,32 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+/** Declares the options of the settings of one scope, from the schema (config/schema.ts FIELDS). */
+function addFieldOptions(cmd: Command, scope: FieldScope): Command {
+  for (const f of Object.values(FIELDS) as Field<unknown>[]) {
+    if (f.help === undefined || f.flag === undefined || (f.scope ?? 'run') !== scope) continue;
+    cmd.option(`${f.short ? `${f.short}, ` : ''}${f.flag}${f.arg ? ` ${f.arg}` : ''}`, f.help);
+  }
+  return cmd;
+}
+
 /** Options shared by the collector and the commands that open the dongle or read configuration. */
 function addCommon(cmd: Command): Command {
-  return (
-    cmd
-      .option('--dotenv <path>', 'read settings from this .env file instead of ./.env')
-      // The older name. Node 20 inspects --env-file itself even after the script name and stops
-      // with exit 9 when the file is missing (nodejs/node#54232), before any of our code runs.
-      .option(
-        '--env-file <path>',
-        'older name of --dotenv (Node.js 20 itself stops when the file is missing)',
-      )
-      .option(
-        '--state-dir <dir>',
-        'state directory: database, scan cache (HEMS_STATE_DIR, default ./.hems-state)',
-      )
-      .option('--log-format <format>', 'log lines as text or json (default text)')
-      .option('--debug', 'enable debug mode (outputs detailed logs)')
-  );
+  cmd
+    .option('--dotenv <path>', 'read settings from this .env file instead of ./.env')
+    // The older name. Node 20 inspects --env-file itself even after the script name and stops
+    // with exit 9 when the file is missing (nodejs/node#54232), before any of our code runs.
+    .option('--env-file <path>', 'older name of --dotenv (Node.js 20 itself stops when the file is missing)');
+  return addFieldOptions(cmd, 'common');
 }
 
 function addDongle(cmd: Command): Command {
-  return cmd
-    .option('--port <port>', 'serial port, tcp://HOST:PORT, or sim (SERIAL_PORT, default /dev/ttyUSB0)')
-    .option('--baudrate <rate>', 'serial port baud rate (SERIAL_RATE, default 115200)')
-    .option('--dongle <model>', `${DONGLE_MODELS.join(', ')} (WISUN_DONGLE)`);
+  return addFieldOptions(cmd, 'dongle');
 }
 
 /** The collector's options: the default command and `check-config`, which loads them the same way. */
 function addRunOptions(cmd: Command): Command {
-  cmd
-    .option(
-      '-o, --output [types...]',
-      'one or more outputs: stdout file gcloud webhook mqtt (HEMS_OUTPUT; default: log only)',
-    )
-    .option(
-      '-f, --format <format>',
-      'output format: json, yaml, csv (default json; file output: FILE_FORMAT, csv)',
-    )
-    .option('--file <path>', 'path for file output (HEMS_FILE; default hems_data.dat + .json/.yaml/.csv)')
-    .option('--webhook-url <url>', 'webhook destination URL (WEBHOOK_URL)')
-    .option('--gcp-project <id>', 'Google Cloud project ID (GCP_PROJECT_ID)')
-    .option('--gcp-topic <name>', 'Google Cloud Pub/Sub topic name (GCP_TOPIC_NAME)')
-    .option('--meter-channel <hex>', 'smart meter channel, hex as in EPANDESC (21-3C)')
-    .option('--meter-panid <hex>', 'smart meter PAN ID, hex')
-    .option('--meter-ipv6 <addr>', 'smart meter IPv6 address')
-    .option('--mode <mode>', 'execution mode: schedule or interval (HEMS_MODE; default schedule)')
-    .option(
-      '-s, --schedule <cron>',
-      "data collection schedule, crontab format, in LOCAL_TIMEZONE (HEMS_SCHEDULE; default '*/5 * * * *')",
-    )
-    .option('-i, --interval <seconds>', 'data collection interval in seconds (HEMS_INTERVAL; default 300)')
-    .option('--http <host:port>', 'serve health and metrics on HOST:PORT (HEMS_HTTP)')
-    .option(
-      '--http-allow-host <names>',
-      'host names the --http server answers to besides IP addresses and localhost, comma-separated (HEMS_HTTP_ALLOW_HOST)',
-    )
-    .option('--retention-days <days>', 'days of history kept in the database (default 400)')
-    .option('--outbox-max <records>', 'records kept per output while it is unreachable (default 100000)')
-    .option('--backfill-days <days>', 'days of 30-minute history fetched after a gap (default 7)')
-    .option('--tariff <file>', 'tariff file (YAML) for costs on the dashboard, metrics, MQTT (TARIFF_FILE)');
-  return addCommon(addDongle(cmd));
+  return addCommon(addDongle(addFieldOptions(cmd, 'run')));
 }
 
 export function buildProgram(h: CommandHandlers, io: CliIo, setCode: (code: number) => void): Command {
@@ -178,6 +146,17 @@ export function buildProgram(h: CommandHandlers, io: CliIo, setCode: (code: numb
       'check the settings (options, environment, .env) as the collector would, then exit: 0 and "configuration OK", or 2 with one line per problem',
     )
     .action(async (opts: OptionBag) => setCode(await h.checkConfig(opts, io)));
+
+  wire(program.command('config-fields'))
+    .description(
+      'list the settings and outputs this build knows (for the installer); --check KEY validates a value read from stdin',
+    )
+    .option('--format <format>', 'json (default) or shell (tab-separated lines)')
+    .option(
+      '--check <key>',
+      'check the value on stdin for this .env key: silent exit 0, or the problem and exit 2',
+    )
+    .action(async (opts: OptionBag) => setCode(await h.configFields(opts, io)));
 
   addCommon(wire(program.command('export')))
     .description('print stored readings from the local database')

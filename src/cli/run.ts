@@ -12,10 +12,7 @@ export function loggerFor(config: Pick<Config, 'debug' | 'logFormat'>): Logger {
 }
 
 /** The pieces of the run the CLI wires from other rooms (see commands.ts). */
-export type RunWiring = Pick<
-  CollectorDeps,
-  'createSource' | 'createRemoteSink' | 'openStore' | 'createDelivery' | 'startHttp'
->;
+export type RunWiring = Pick<CollectorDeps, 'createSource' | 'openStore' | 'createDelivery' | 'startHttp'>;
 
 export interface RunOptions {
   /** The wiring, or a loader for it (taken only once the configuration is valid). */

@@ -5,14 +5,16 @@
  * and reported at once.
  */
 
-import { OUTPUT_NAMES } from '../sinks/types.js';
+import { FORMATS, type RecordFormat } from '../sinks/format.js';
+import { OUTPUT_NAMES, OUTPUTS, type OutputName } from '../sinks/registry.js';
 import { DONGLE_MODELS } from '../skstack/api.js';
 import type { Tariff } from '../tariff/types.js';
+import { type Field, type FieldTable, type FieldValuesOf, field } from './field.js';
 import * as p from './parsers.js';
 import { tariffFile } from './tariff-file.js';
 
-export const FORMATS = ['json', 'yaml', 'csv'] as const;
-export type Format = (typeof FORMATS)[number];
+export { FORMATS };
+export type Format = RecordFormat;
 export const MODES = ['schedule', 'interval'] as const;
 export const LOG_FORMATS = ['text', 'json'] as const;
 
@@ -20,48 +22,34 @@ export const LOG_FORMATS = ['text', 'json'] as const;
 export const DEMO_B_ROUTE_ID = '00112233445566778899AABBCCDDEEFF';
 export const DEMO_B_ROUTE_PASSWORD = 'DEMOPASSWORD';
 
-interface Field<T> {
-  /** commander's key for the option (camelCase), if the value can come from the command line. */
-  option?: string;
-  /** The option as the user types it, for messages. */
-  flag?: string;
-  env?: string;
-  default: NoInfer<T>;
-  parse: (raw: unknown) => T;
-  /** Never echo the value in messages. */
-  secret?: boolean;
-}
-
-const field = <T>(f: Field<T>): Field<T> => f;
-
-export const FIELDS = {
+/** The settings of the collector itself; each output adds its own (sinks/outputs/*.ts). */
+export const CORE_FIELDS = {
   output: field({
     option: 'output',
     flag: '--output',
+    short: '-o',
+    arg: '[types...]',
+    help: `one or more outputs: ${OUTPUT_NAMES.join(' ')} (HEMS_OUTPUT; default: log only)`,
     env: 'HEMS_OUTPUT',
     default: [],
     parse: p.list(OUTPUT_NAMES),
   }),
-  /** Format for stdout (and every -f use). */
-  format: field<Format>({ option: 'format', flag: '--format', default: 'json', parse: p.oneOf(FORMATS) }),
-  /** Format for file output: -f when given, else FILE_FORMAT, else csv. */
-  fileFormat: field<Format>({
+  /** Format for stdout (and every -f use); file output reads -f too (its fileFormat). */
+  format: field<Format>({
     option: 'format',
     flag: '--format',
-    env: 'FILE_FORMAT',
-    default: 'csv',
+    short: '-f',
+    arg: '<format>',
+    help: 'output format: json, yaml, csv (default json; file output: FILE_FORMAT, csv)',
+    default: 'json',
     parse: p.oneOf(FORMATS),
-  }),
-  file: field({
-    option: 'file',
-    flag: '--file',
-    env: 'HEMS_FILE',
-    default: 'hems_data.dat',
-    parse: p.nonEmpty,
   }),
   port: field({
     option: 'port',
     flag: '--port',
+    arg: '<port>',
+    help: 'serial port, tcp://HOST:PORT, or sim (SERIAL_PORT, default /dev/ttyUSB0)',
+    scope: 'dongle',
     env: 'SERIAL_PORT',
     default: '/dev/ttyUSB0',
     parse: p.portSpec,
@@ -69,6 +57,9 @@ export const FIELDS = {
   baudrate: field({
     option: 'baudrate',
     flag: '--baudrate',
+    arg: '<rate>',
+    help: 'serial port baud rate (SERIAL_RATE, default 115200)',
+    scope: 'dongle',
     env: 'SERIAL_RATE',
     default: 115200,
     parse: p.int(1, 4_000_000, 'a whole number of bits per second'),
@@ -81,66 +72,35 @@ export const FIELDS = {
     secret: true,
   }),
   timezone: field({ env: 'LOCAL_TIMEZONE', default: 'Asia/Tokyo', parse: p.timeZone }),
-  webhookUrl: field<string | null>({
-    option: 'webhookUrl',
-    flag: '--webhook-url',
-    env: 'WEBHOOK_URL',
-    default: null,
-    parse: p.httpUrl,
-  }),
-  webhookSecret: field<string | null>({ env: 'WEBHOOK_SECRET', default: null, parse: p.str, secret: true }),
-  webhookToken: field<string | null>({
-    env: 'WEBHOOK_TOKEN',
-    default: null,
-    parse: p.headerValue,
-    secret: true,
-  }),
-  /** Header values are often API keys: treated as secrets. */
-  webhookHeaders: field<Record<string, string>>({
-    env: 'WEBHOOK_HEADERS',
-    default: {},
-    parse: p.headers,
-    secret: true,
-  }),
-  gcpProject: field<string | null>({
-    option: 'gcpProject',
-    flag: '--gcp-project',
-    env: 'GCP_PROJECT_ID',
-    default: null,
-    parse: p.nonEmpty,
-  }),
-  gcpTopic: field<string | null>({
-    option: 'gcpTopic',
-    flag: '--gcp-topic',
-    env: 'GCP_TOPIC_NAME',
-    default: null,
-    parse: p.nonEmpty,
-  }),
-  mqttUrl: field<string | null>({ env: 'MQTT_URL', default: null, parse: p.mqttUrl }),
-  mqttUsername: field<string | null>({ env: 'MQTT_USERNAME', default: null, parse: p.str }),
-  mqttPassword: field<string | null>({ env: 'MQTT_PASSWORD', default: null, parse: p.str, secret: true }),
-  mqttTopicPrefix: field({ env: 'MQTT_TOPIC_PREFIX', default: 'hems', parse: p.topicPrefix }),
   meterChannel: field<number | null>({
     option: 'meterChannel',
     flag: '--meter-channel',
+    arg: '<hex>',
+    help: 'smart meter channel, hex as in EPANDESC (21-3C)',
     default: null,
     parse: p.channel,
   }),
   meterPanid: field<number | null>({
     option: 'meterPanid',
     flag: '--meter-panid',
+    arg: '<hex>',
+    help: 'smart meter PAN ID, hex',
     default: null,
     parse: p.panId,
   }),
   meterIpv6: field<string | null>({
     option: 'meterIpv6',
     flag: '--meter-ipv6',
+    arg: '<addr>',
+    help: 'smart meter IPv6 address',
     default: null,
     parse: p.ipv6,
   }),
   mode: field({
     option: 'mode',
     flag: '--mode',
+    arg: '<mode>',
+    help: 'execution mode: schedule or interval (HEMS_MODE; default schedule)',
     env: 'HEMS_MODE',
     default: 'schedule',
     parse: p.oneOf(MODES),
@@ -148,6 +108,9 @@ export const FIELDS = {
   schedule: field({
     option: 'schedule',
     flag: '--schedule',
+    short: '-s',
+    arg: '<cron>',
+    help: "data collection schedule, crontab format, in LOCAL_TIMEZONE (HEMS_SCHEDULE; default '*/5 * * * *')",
     env: 'HEMS_SCHEDULE',
     default: '*/5 * * * *',
     parse: p.cron,
@@ -155,14 +118,27 @@ export const FIELDS = {
   interval: field({
     option: 'interval',
     flag: '--interval',
+    short: '-i',
+    arg: '<seconds>',
+    help: 'data collection interval in seconds (HEMS_INTERVAL; default 300)',
     env: 'HEMS_INTERVAL',
     default: 300,
     parse: p.int(1, Number.MAX_SAFE_INTEGER, 'a whole number of seconds'),
   }),
-  debug: field({ option: 'debug', flag: '--debug', default: false, parse: p.bool }),
+  debug: field({
+    option: 'debug',
+    flag: '--debug',
+    help: 'enable debug mode (outputs detailed logs)',
+    scope: 'common',
+    default: false,
+    parse: p.bool,
+  }),
   dongle: field({
     option: 'dongle',
     flag: '--dongle',
+    arg: '<model>',
+    help: `${DONGLE_MODELS.join(', ')} (WISUN_DONGLE)`,
+    scope: 'dongle',
     env: 'WISUN_DONGLE',
     default: 'auto',
     parse: p.oneOf(DONGLE_MODELS),
@@ -170,6 +146,9 @@ export const FIELDS = {
   stateDir: field({
     option: 'stateDir',
     flag: '--state-dir',
+    arg: '<dir>',
+    help: 'state directory: database, scan cache (HEMS_STATE_DIR, default ./.hems-state)',
+    scope: 'common',
     env: 'HEMS_STATE_DIR',
     default: './.hems-state',
     parse: p.nonEmpty,
@@ -177,6 +156,9 @@ export const FIELDS = {
   logFormat: field({
     option: 'logFormat',
     flag: '--log-format',
+    arg: '<format>',
+    help: 'log lines as text or json (default text)',
+    scope: 'common',
     env: 'HEMS_LOG_FORMAT',
     default: 'text',
     parse: p.oneOf(LOG_FORMATS),
@@ -184,6 +166,8 @@ export const FIELDS = {
   http: field<p.HostPort | null>({
     option: 'http',
     flag: '--http',
+    arg: '<host:port>',
+    help: 'serve health and metrics on HOST:PORT (HEMS_HTTP)',
     env: 'HEMS_HTTP',
     default: null,
     parse: p.hostPort,
@@ -192,6 +176,8 @@ export const FIELDS = {
   httpAllowHost: field<string[]>({
     option: 'httpAllowHost',
     flag: '--http-allow-host',
+    arg: '<names>',
+    help: 'host names the --http server answers to besides IP addresses and localhost, comma-separated (HEMS_HTTP_ALLOW_HOST)',
     env: 'HEMS_HTTP_ALLOW_HOST',
     default: [],
     parse: p.hostNames,
@@ -199,6 +185,8 @@ export const FIELDS = {
   retentionDays: field({
     option: 'retentionDays',
     flag: '--retention-days',
+    arg: '<days>',
+    help: 'days of history kept in the database (default 400)',
     env: 'HEMS_RETENTION_DAYS',
     default: 400,
     parse: p.int(1, 100_000, 'a whole number of days'),
@@ -206,6 +194,8 @@ export const FIELDS = {
   outboxMax: field({
     option: 'outboxMax',
     flag: '--outbox-max',
+    arg: '<records>',
+    help: 'records kept per output while it is unreachable (default 100000)',
     env: 'HEMS_OUTBOX_MAX',
     default: 100_000,
     parse: p.int(1, 100_000_000, 'a whole number of records'),
@@ -213,6 +203,8 @@ export const FIELDS = {
   backfillDays: field({
     option: 'backfillDays',
     flag: '--backfill-days',
+    arg: '<days>',
+    help: 'days of 30-minute history fetched after a gap (default 7)',
     env: 'HEMS_BACKFILL_DAYS',
     // The meter keeps E2 history for the current day and 99 days back (E5 = 0..99).
     default: 7,
@@ -222,14 +214,40 @@ export const FIELDS = {
   tariff: field<Tariff | null>({
     option: 'tariff',
     flag: '--tariff',
+    arg: '<file>',
+    help: 'tariff file (YAML) for costs on the dashboard, metrics, MQTT (TARIFF_FILE)',
     env: 'TARIFF_FILE',
     default: null,
     parse: tariffFile,
   }),
 };
 
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void
+  ? I
+  : never;
+type OutputFields = UnionToIntersection<(typeof OUTPUTS)[OutputName]['fields']>;
+
+/** Which output a setting belongs to (null: the collector's own). */
+export const FIELD_OUTPUT: Record<string, OutputName | null> = {};
+
+function mergeFields(): typeof CORE_FIELDS & OutputFields {
+  const all: FieldTable = { ...CORE_FIELDS };
+  for (const key of Object.keys(all)) FIELD_OUTPUT[key] = null;
+  for (const name of OUTPUT_NAMES) {
+    for (const [key, f] of Object.entries(OUTPUTS[name].fields as FieldTable)) {
+      if (key in all) throw new Error(`output ${name} declares setting ${key}, which exists already`);
+      all[key] = f;
+      FIELD_OUTPUT[key] = name;
+    }
+  }
+  return all as typeof CORE_FIELDS & OutputFields;
+}
+
+/** Every setting: the core ones, then each output's, in registry order. */
+export const FIELDS = mergeFields();
+
 type Fields = typeof FIELDS;
-export type FieldValues = { [K in keyof Fields]: Fields[K] extends Field<infer T> ? T : never };
+export type FieldValues = FieldValuesOf<Fields>;
 
 export interface MeterHint {
   channel: number;
@@ -340,19 +358,15 @@ export function resolveConfig(src: ConfigSources, opts: ResolveOptions = {}): Co
     problems.push('B_ROUTE_PASSWORD: must be 1 to 32 characters without spaces');
   }
 
-  if (v.output.includes('webhook') && v.webhookUrl === null && from.webhookUrl === 'default') {
-    problems.push('--output webhook needs a URL: give --webhook-url or set WEBHOOK_URL');
-  }
-  if (v.output.includes('gcloud')) {
-    if (v.gcpProject === null && from.gcpProject === 'default') {
-      problems.push('--output gcloud needs a project: give --gcp-project or set GCP_PROJECT_ID');
+  for (const name of OUTPUT_NAMES.filter((n) => v.output.includes(n))) {
+    for (const r of OUTPUTS[name].requires ?? []) {
+      const f = (FIELDS as FieldTable)[r.field] as Field<unknown>;
+      if ((v as Record<string, unknown>)[r.field] !== null || from[r.field] !== 'default') continue;
+      const how = `${f.flag ? `give ${f.flag} or ` : ''}set ${f.env}`;
+      problems.push(
+        `--output ${name} needs ${r.what}: ${how}${r.example ? ` (for example ${r.example})` : ''}`,
+      );
     }
-    if (v.gcpTopic === null && from.gcpTopic === 'default') {
-      problems.push('--output gcloud needs a topic: give --gcp-topic or set GCP_TOPIC_NAME');
-    }
-  }
-  if (v.output.includes('mqtt') && v.mqttUrl === null && from.mqttUrl === 'default') {
-    problems.push('--output mqtt needs a broker: set MQTT_URL (for example mqtt://localhost:1883)');
   }
   const meterGiven = (['meterChannel', 'meterPanid', 'meterIpv6'] as const).filter(
     (k) => from[k] !== 'default',

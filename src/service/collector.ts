@@ -9,7 +9,7 @@ import { type Clock, systemClock } from './clock.js';
 import { createMemoryDelivery, type Delivery } from './delivery.js';
 import { cronSchedule, intervalSchedule, runLoop, type Schedule } from './scheduler.js';
 import type { Notifier } from './sd-notify.js';
-import { buildSinks, type RemoteSinkFactory } from './sinks.js';
+import { buildSinks } from './sinks.js';
 import type { ReadingSource } from './types.js';
 
 /** The `--http` server (src/http/): started after the source, told about each reading. */
@@ -22,8 +22,6 @@ export interface CollectorDeps {
   logger: Logger;
   /** The B-route session (or a fake in tests). */
   createSource(config: Config, logger: Logger): ReadingSource | Promise<ReadingSource>;
-  /** Remote outputs (webhook, gcloud, mqtt). */
-  createRemoteSink?: RemoteSinkFactory;
   /** The local database (history + outboxes); absent in unit tests. */
   openStore?(config: Config, logger: Logger): Store;
   /** The store-backed delivery; defaults to an in-memory one. */
@@ -81,7 +79,7 @@ export async function runCollector(config: Config, deps: CollectorDeps): Promise
   const logger = deps.logger;
   const clock = deps.clock ?? systemClock;
   const schedule = scheduleOf(config);
-  const sinks = await buildSinks(config, logger, deps.createRemoteSink);
+  const sinks = await buildSinks(config, logger);
   const store = deps.openStore ? deps.openStore(config, logger) : null;
   const delivery = deps.createDelivery
     ? await deps.createDelivery({ config, sinks, logger, store })

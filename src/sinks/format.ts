@@ -6,7 +6,9 @@
  */
 import { type Envelope, payloadOf, READING_KEYS } from '../reading/record.js';
 
-export type RecordFormat = 'json' | 'yaml' | 'csv';
+/** The record formats of `-f` (stdout, file, export). */
+export const FORMATS = ['json', 'yaml', 'csv'] as const;
+export type RecordFormat = (typeof FORMATS)[number];
 
 /** Keys holding an integer in the original; every other numeric key is a Python float. */
 const INTEGER_KEYS = new Set<string>(['instant_power_w']);

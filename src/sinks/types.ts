@@ -1,9 +1,8 @@
 import type { Backoff } from '../backoff.js';
 import type { Envelope } from '../reading/record.js';
+import type { OutputName } from './registry.js';
 
-/** Output names, as given to `-o/--output`. */
-export const OUTPUT_NAMES = ['stdout', 'file', 'webhook', 'gcloud', 'mqtt'] as const;
-export type OutputName = (typeof OUTPUT_NAMES)[number];
+export type { OutputName };
 
 /**
  * The retry policy of every remote output (webhook, gcloud, mqtt), owned by the outbox rather
@@ -21,7 +20,8 @@ export const ATTEMPT_TIMEOUT_MS = 10_000;
  * outbox row can be deleted). It throws SinkError on failure.
  */
 export interface Sink {
-  readonly name: OutputName;
+  /** Its `-o` name (a key of sinks/registry.ts OUTPUTS). */
+  readonly name: string;
   /** Remote outputs (webhook, gcloud, mqtt) retry with backoff; local ones retry next cycle. */
   readonly remote: boolean;
   start?(): Promise<void>;

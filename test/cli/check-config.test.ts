@@ -39,9 +39,9 @@ describe('check-config', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.split('\n').filter(Boolean)).toEqual([
       'error: SERIAL_RATE (in .env): must be between 1 and 4000000 (got 99999999)',
-      'error: MQTT_URL (in .env): must be an mqtt:// or mqtts:// URL',
       expect.stringMatching(/^error: --schedule: not a valid cron expression "61 \* \* \* \*"/),
       'error: HEMS_INTERVAL: must be a whole number of seconds (got "zero")',
+      'error: MQTT_URL (in .env): must be an mqtt:// or mqtts:// URL',
     ]);
   });
 

@@ -22,6 +22,7 @@ function harness(over: Partial<CommandHandlers> = {}) {
     export: record('export'),
     report: record('report'),
     checkConfig: record('checkConfig'),
+    configFields: record('configFields'),
     ...over,
   };
   return { io, h, out, err, calls, cli: (...argv: string[]) => runCli(argv, h, io) };

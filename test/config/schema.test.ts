@@ -258,8 +258,6 @@ describe('validation reports every problem at once', () => {
       '--port: must be a serial device path, sim, or tcp://HOST:PORT (got "udp://x")',
       '--baudrate: must be between 1 and 4000000 (got 0)',
       'LOCAL_TIMEZONE: unknown time zone "Mars/Olympus" (use an IANA name such as Asia/Tokyo)',
-      'WEBHOOK_HEADERS: "bad header" is not a valid header name',
-      'MQTT_TOPIC_PREFIX: must not contain + or # nor start or end with / (got "a/#")',
       '--meter-channel: must be a hex channel from 21 to 3C (got "10")',
       '--meter-panid: must be a hex PAN ID from 0000 to FFFF (got "GGGG")',
       '--mode: must be one of schedule, interval (got "cron")',
@@ -271,6 +269,9 @@ describe('validation reports every problem at once', () => {
       '--retention-days: must be between 1 and 100000 (got -1)',
       '--outbox-max: must be a whole number of records (got "many")',
       '--backfill-days: must be between 0 and 99 (got 100)',
+      // Each output's settings come after the collector's own, in registry order.
+      'WEBHOOK_HEADERS: "bad header" is not a valid header name',
+      'MQTT_TOPIC_PREFIX: must not contain + or # nor start or end with / (got "a/#")',
       'B_ROUTE_ID: must be exactly 32 characters (got 5)',
       'B_ROUTE_PASSWORD: missing; set your B-route password',
       '--output webhook needs a URL: give --webhook-url or set WEBHOOK_URL',
@@ -288,9 +289,9 @@ describe('validation reports every problem at once', () => {
         env: { ...CREDS, MQTT_URL: 'http://broker' },
       }),
     ).toEqual([
+      '--meter-ipv6: must be an IPv6 address such as FE80:0000:0000:0000:021C:6400:03DD:6393 (got "fe80::1::2")',
       '--webhook-url: must be an http:// or https:// URL',
       'MQTT_URL: must be an mqtt:// or mqtts:// URL',
-      '--meter-ipv6: must be an IPv6 address such as FE80:0000:0000:0000:021C:6400:03DD:6393 (got "fe80::1::2")',
     ]);
     expect(problems({ options: { webhookUrl: 'not a url', port: 'tcp://host' } })).toEqual([
       '--port: tcp:// port must be tcp://HOST:PORT (got "tcp://host")',

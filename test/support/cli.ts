@@ -34,15 +34,15 @@ export interface CliRun {
 }
 
 /**
- * Spawns `node dist/cli/main.js ...args` in `cwd` (a fresh temp dir by default); with
- * `maxOpenFiles`, under that limit of file descriptors (`ulimit -n`).
+ * Spawns `node dist/cli/main.js ...args` (or another build's `main`) in `cwd` (a fresh temp dir
+ * by default); with `maxOpenFiles`, under that limit of file descriptors (`ulimit -n`).
  */
 export function startCli(
   args: string[],
-  opts: { env?: Record<string, string>; cwd?: string; maxOpenFiles?: number } = {},
+  opts: { env?: Record<string, string>; cwd?: string; maxOpenFiles?: number; main?: string } = {},
 ): CliRun {
   const cwd = opts.cwd ?? tempDir('hems-e2e-');
-  const node = [process.execPath, MAIN, ...args];
+  const node = [process.execPath, opts.main ?? MAIN, ...args];
   const [cmd, ...argv] =
     opts.maxOpenFiles === undefined
       ? node
@@ -88,7 +88,7 @@ export function startCli(
 /** Runs the CLI to completion. */
 export async function runCliOnce(
   args: string[],
-  opts: { env?: Record<string, string>; cwd?: string; input?: string } = {},
+  opts: { env?: Record<string, string>; cwd?: string; input?: string; main?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const run = startCli(args, opts);
   if (opts.input !== undefined) run.child.stdin?.end(opts.input);
