@@ -63,9 +63,10 @@ describe('built CLI: usage', () => {
     expect(await r.exit).toBe(2);
     expect(r.stderr().split('\n').filter(Boolean)).toEqual([
       'error: LOCAL_TIMEZONE: unknown time zone "Nowhere/City" (use an IANA name such as Asia/Tokyo)',
-      'error: WEBHOOK_URL: must be an http:// or https:// URL',
       expect.stringMatching(/^error: --schedule: not a valid cron expression "\* \*"/),
       'error: --interval: must be at least 1 (got 0)',
+      // An output's own settings come after the collector's.
+      'error: WEBHOOK_URL: must be an http:// or https:// URL',
       'error: B_ROUTE_ID: must be exactly 32 characters (got 8)',
       'error: B_ROUTE_PASSWORD: missing; set your B-route password',
       'error: --output gcloud needs a project: give --gcp-project or set GCP_PROJECT_ID',
