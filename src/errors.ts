@@ -34,7 +34,6 @@ export type HemsErrorCode =
   | 'INPUT_INVALID'
   // Outputs and store
   | 'SINK_FAILED'
-  | 'SINK_CONFIG'
   | 'STORE_FAILED'
   | 'ABORTED';
 

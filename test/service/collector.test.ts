@@ -190,18 +190,4 @@ describe('runCollector', () => {
         renderRecord('csv', envelope({ instant_power_w: 1 })),
     );
   });
-
-  it('refuses an output this build cannot make', async () => {
-    const r = resolveConfig({
-      options: { port: 'sim', output: ['webhook'], webhookUrl: 'http://127.0.0.1:1/x' },
-      env: {},
-    });
-    if (!r.ok) throw new Error('config');
-    const err = await runCollector(r.config, {
-      logger: createLogger({ write: () => {} }),
-      signal: new AbortController().signal,
-      createSource: () => scriptedSource(new VirtualClock(T0), () => envelope()),
-    }).catch((e: unknown) => e);
-    expect((err as HemsError).code).toBe('SINK_CONFIG');
-  });
 });
