@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createMeterSession } from '../src/broute/session.js';
+import { DONGLES, type Dongle } from '../src/dongles.js';
 import { parseDotenv } from '../src/config/dotenv.js';
-import { EMULATED_DONGLES, type EmulatedDongle, Emulator, HAPPY_PATH } from '../src/emulator/index.js';
+import { Emulator, HAPPY_PATH } from '../src/emulator/index.js';
 import { LATENCY } from '../src/emulator/radio.js';
 import { addDays, dayBounds, localDateOf } from '../src/http/halfhours.js';
 import { startHttpServer } from '../src/http/server.js';
@@ -33,8 +34,8 @@ const { values } = parseArgs({
 });
 const scale = Number(values.scale);
 const readings = Number(values.readings);
-const dongle = values.dongle as EmulatedDongle;
-if (!(scale >= 0) || !(readings > 0) || !EMULATED_DONGLES.includes(dongle)) {
+const dongle = values.dongle as Dongle;
+if (!(scale >= 0) || !(readings > 0) || !DONGLES.includes(dongle)) {
   console.error('usage: bench/run.ts [--scale N>=0] [--dongle MODEL] [--readings N>0]');
   process.exit(2);
 }

@@ -1,6 +1,6 @@
+import type { Dongle } from '../dongles.js';
 import {
   DONGLE_PROFILES,
-  type EmulatedDongle,
   type Faults,
   fieldFaults,
   type MeterOptions,
@@ -54,7 +54,7 @@ function busy(opts: OptionBag): Record<string, number> | undefined {
 }
 
 /** Fault switches of `simulate`: the --field preset, then each flag given (flags win). */
-function faultFlags(opts: OptionBag, dongle: EmulatedDongle): Partial<Faults> {
+function faultFlags(opts: OptionBag, dongle: Dongle): Partial<Faults> {
   const f: Partial<Faults> = opts.field === true ? fieldFaults(DONGLE_PROFILES[dongle].dualStack) : {};
   const set = <K extends keyof Faults>(key: K, value: Faults[K] | undefined): void => {
     if (value !== undefined) f[key] = value;
@@ -104,7 +104,7 @@ function windowFits(
 }
 
 /** Latency, fault switches, meter shape and recording of `simulate`, from its options. */
-export function simulateTuning(opts: OptionBag, dongle: EmulatedDongle): Partial<SimulateOptions> {
+export function simulateTuning(opts: OptionBag, dongle: Dongle): Partial<SimulateOptions> {
   const out: Partial<SimulateOptions> = {};
   const scale = num(opts, 'latencyScale', 0, 100);
   if (scale !== undefined) out.latencyScale = scale;

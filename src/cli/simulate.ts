@@ -1,12 +1,13 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { type EmulatedDongle, Emulator, type Faults, type MeterOptions } from '../emulator/index.js';
+import type { Dongle } from '../dongles.js';
+import { Emulator, type Faults, type MeterOptions } from '../emulator/index.js';
 import { HemsError } from '../errors.js';
 import { type Logger, registerSecret } from '../log.js';
 
 export interface SimulateOptions {
   /** `host:port` (`[::1]:port` for IPv6); port 0 picks a free one. */
   listen: string;
-  dongle?: EmulatedDongle;
+  dongle?: Dongle;
   latencyScale?: number;
   faults?: Partial<Faults>;
   meter?: Partial<MeterOptions>;

@@ -1,3 +1,4 @@
+import type { Dongle as DongleName } from '../dongles.js';
 import { HemsError } from '../errors.js';
 import type { ByteStream } from '../transport/types.js';
 import { Dongle, type EmulatorCounters } from './dongle.js';
@@ -6,7 +7,7 @@ import { FaultSwitches, type Faults } from './faults.js';
 import type { MeterModel, MeterOptions } from './meter-model.js';
 import { MeterSite } from './meter-site.js';
 import type { StaleKind } from './pana-link.js';
-import { DONGLE_PROFILES, type EmulatedDongle } from './profiles.js';
+import { DONGLE_PROFILES } from './profiles.js';
 import { type ReplyRecord, replyRecord } from './record.js';
 import { listenTcp } from './server.js';
 
@@ -22,11 +23,11 @@ export {
 export { fieldFaults } from './field.js';
 export { MeterModel, type MeterOptions, NO_DATA } from './meter-model.js';
 export type { StaleKind } from './pana-link.js';
-export { DONGLE_PROFILES, EMULATED_DONGLES, type EmulatedDongle, linkLocalOf } from './profiles.js';
+export { DONGLE_PROFILES, linkLocalOf } from './profiles.js';
 export type { ReplyRecord } from './record.js';
 
 export interface EmulatorOptions {
-  dongle: EmulatedDongle;
+  dongle: DongleName;
   /** 1 = realistic seconds (scan ≈ 0.65 s/channel at duration 6, join ≈ 3 s, failed join ≈ 40 s, Get ≈ 1.5 s); 0 = instant. */
   latencyScale: number;
   /** Epoch ms of the host's (true) time; the meter's own clock is this + faults.meterClockSkew (tests move it). */

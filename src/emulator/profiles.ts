@@ -4,12 +4,10 @@
  */
 import { DONGLES, type Dongle } from '../dongles.js';
 
-/** Every dongle the collector knows is emulated (the DONGLE_PROFILES table must cover them all). */
-export type EmulatedDongle = Dongle;
-export const EMULATED_DONGLES: readonly EmulatedDongle[] = DONGLES;
+// Every dongle the collector knows (dongles.ts DONGLES) is emulated: DONGLE_PROFILES covers them all.
 
 export interface DongleProfile {
-  model: EmulatedDongle;
+  model: Dongle;
   /** dual-stack adds a SIDE argument/field to SKSCAN, SKSENDTO, EVENT, EPANDESC, ERXUDP (§A.1). */
   dualStack: boolean;
   /** Factory ERXUDP data format: hex ASCII (RL7023) or raw binary (ROHM, §A.4). */
@@ -22,7 +20,7 @@ export interface DongleProfile {
   mac: string;
 }
 
-export const DONGLE_PROFILES: Readonly<Record<EmulatedDongle, DongleProfile>> = {
+export const DONGLE_PROFILES: Readonly<Record<Dongle, DongleProfile>> = {
   BP35A1: {
     model: 'BP35A1',
     dualStack: false,

@@ -1,7 +1,9 @@
 /** The B-route session over the real SKSTACK client and the emulator, with records on top. */
+
 import { afterEach } from 'vitest';
 import type { MeterSessionOptions } from '../../src/broute/options.js';
-import { type EMULATED_DONGLES, Emulator, type Faults, type MeterOptions } from '../../src/emulator/index.js';
+import type { DONGLES } from '../../src/dongles.js';
+import { Emulator, type Faults, type MeterOptions } from '../../src/emulator/index.js';
 import { type Logger, silentLogger } from '../../src/log.js';
 import { createSkClient } from '../../src/skstack/client.js';
 import { tempDir } from '../support/temp.js';
@@ -30,7 +32,7 @@ afterEach(async () => {
 });
 
 export async function rig(
-  dongle: (typeof EMULATED_DONGLES)[number],
+  dongle: (typeof DONGLES)[number],
   over: {
     dir?: string;
     meter?: Partial<MeterOptions>;

@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/cli/scan.js';
+import { DONGLES } from '../../src/dongles.js';
 import { unitMultiplier } from '../../src/echonet/meter.js';
-import { EMULATED_DONGLES, Emulator, NO_DATA } from '../../src/emulator/index.js';
+import { Emulator, NO_DATA } from '../../src/emulator/index.js';
 import { isHemsError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { toKwh } from '../../src/reading/energy.js';
@@ -11,7 +12,7 @@ import { createSkClient } from '../../src/skstack/client.js';
 import { tempDir } from '../support/temp.js';
 import { ID, PASSWORD, rig, START, until } from './emu-rig.js';
 
-describe.each(EMULATED_DONGLES)('meter session against the emulator (%s)', (dongle) => {
+describe.each(DONGLES)('meter session against the emulator (%s)', (dongle) => {
   it('cold start scans once; the reading matches the meter model; steady state is 1 SKSENDTO', async () => {
     const r = await rig(dongle);
     const env = await r.session.read();

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { EMULATED_DONGLES, type EmulatedDongle, Emulator } from '../../src/emulator/index.js';
+import { DONGLES, type Dongle } from '../../src/dongles.js';
+import { Emulator } from '../../src/emulator/index.js';
 import { Host } from './host.js';
 
 const emus: Emulator[] = [];
-function make(dongle: EmulatedDongle): { emu: Emulator; h: Host } {
+function make(dongle: Dongle): { emu: Emulator; h: Host } {
   const emu = new Emulator({ dongle, latencyScale: 0 });
   emus.push(emu);
   return { emu, h: new Host(emu.attach()) };
@@ -12,7 +13,7 @@ afterEach(async () => {
   for (const e of emus.splice(0)) await e.close();
 });
 
-const ROPT: Record<EmulatedDongle, string> = {
+const ROPT: Record<Dongle, string> = {
   BP35A1: 'OK 00\r',
   'RL7023-IPS': 'OK 01\r',
   BP35C0: 'OK 00\r',
@@ -20,7 +21,7 @@ const ROPT: Record<EmulatedDongle, string> = {
   'RS-WSUHA-P': 'OK 00\r',
   'RL7023-DSS': 'FAIL ER04\r\n',
 };
-const DUAL: Record<EmulatedDongle, boolean> = {
+const DUAL: Record<Dongle, boolean> = {
   BP35A1: false,
   'RL7023-IPS': false,
   BP35C0: true,
@@ -29,7 +30,7 @@ const DUAL: Record<EmulatedDongle, boolean> = {
   'RL7023-DSS': true,
 };
 
-describe.each(EMULATED_DONGLES)('%s factory defaults', (dongle) => {
+describe.each(DONGLES)('%s factory defaults', (dongle) => {
   it('echoes each command line before its reply (SFE=1) and answers SKVER with EVER', async () => {
     const { h } = make(dongle);
     const out = await h.cmd('SKVER');

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { DONGLES } from '../../src/dongles.js';
 import { decodeFrame, encodeFrame, getRequest } from '../../src/echonet/frame.js';
-import { EMULATED_DONGLES } from '../../src/emulator/index.js';
+
 import { erxudps, Host, isDual, joined, PWD, RBID, sendTo } from './host.js';
 import { makeEmulator as make } from './make.js';
 
 const GET = (tid: number, epcs: number[]) => encodeFrame(getRequest(tid, 0x05ff01, 0x028801, epcs));
 
-describe.each(EMULATED_DONGLES)('%s scan → join → Get round trip', (dongle) => {
+describe.each(DONGLES)('%s scan → join → Get round trip', (dongle) => {
   it('finds the meter, joins, and answers a Get with a correct ERXUDP', async () => {
     const emu = make({ dongle });
     const dual = isDual(emu);

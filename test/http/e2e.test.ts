@@ -244,7 +244,9 @@ describe('while the meter refuses to join', () => {
       await until(() => emu.counters.joins >= 1);
       const during = await fetch(`${server.url}/healthz`);
       expect(during.status).toBe(503);
-      expect(((await during.json()) as { reason: string }).reason).toMatch(/^session not up \(state [\w-]+\)$/);
+      expect(((await during.json()) as { reason: string }).reason).toMatch(
+        /^session not up \(state [\w-]+\)$/,
+      );
       expect(await reading).toMatchObject({ code: 'PANA_JOIN_FAILED' });
       const after = await fetch(`${server.url}/healthz`);
       expect(after.status).toBe(503);

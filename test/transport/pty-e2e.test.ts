@@ -1,12 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DONGLES, type Dongle } from '../../src/dongles.js';
 import { decodeFrame, encodeFrame, getRequest } from '../../src/echonet/frame.js';
-import {
-  DONGLE_PROFILES,
-  EMULATED_DONGLES,
-  type EmulatedDongle,
-  Emulator,
-} from '../../src/emulator/index.js';
+import { DONGLE_PROFILES, Emulator } from '../../src/emulator/index.js';
 import type { SkEvent } from '../../src/skstack/api.js';
 import { createSkClient } from '../../src/skstack/client.js';
 import { openTransport } from '../../src/transport/index.js';
@@ -20,12 +16,12 @@ afterEach(async () => {
 });
 
 interface Case {
-  dongle: EmulatedDongle;
+  dongle: Dongle;
   /** `hex` makes the client issue WOPT 01 on a binary dongle. */
   mode: 'keep' | 'hex';
   expect: 'hex' | 'binary';
 }
-const CASES: Case[] = EMULATED_DONGLES.flatMap((dongle): Case[] =>
+const CASES: Case[] = DONGLES.flatMap((dongle): Case[] =>
   DONGLE_PROFILES[dongle].hexByDefault
     ? [{ dongle, mode: 'keep', expect: 'hex' }]
     : [
