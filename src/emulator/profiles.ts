@@ -2,7 +2,7 @@
  * Dongle dialects as data (protocol.md §A.1, §A.4 ROPT/WOPT, §A.8). The emulator's command
  * handling reads only these fields; nothing else differs between the families.
  */
-import { DONGLES, type Dongle } from '../dongles.js';
+import type { Dongle } from '../dongles.js';
 
 // Every dongle the collector knows (dongles.ts DONGLES) is emulated: DONGLE_PROFILES covers them all.
 

@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { type Backoff, backoffDelay } from '../backoff.js';
-import { HemsError } from '../errors.js';
 import { type Logger, registerSecret } from '../log.js';
 import type { Envelope } from '../reading/record.js';
 import {
@@ -93,37 +92,6 @@ export function safeUrl(url: string): string {
   } catch {
     return '<invalid url>';
   }
-}
-
-/**
- * MqttOptions from the environment (MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, MQTT_TOPIC_PREFIX).
- * Throws HemsError CONFIG_INVALID naming every problem at once.
- */
-export function mqttOptionsFromEnv(env: Record<string, string | undefined>): MqttOptions {
-  const errors: string[] = [];
-  const url = env.MQTT_URL?.trim() ?? '';
-  if (url === '') {
-    errors.push('MQTT_URL is required for -o mqtt');
-  } else {
-    let protocol = '';
-    try {
-      protocol = new URL(url).protocol;
-    } catch {
-      errors.push('MQTT_URL is not a valid URL');
-    }
-    if (protocol !== '' && protocol !== 'mqtt:' && protocol !== 'mqtts:') {
-      errors.push(`MQTT_URL must start with mqtt:// or mqtts:// (got ${protocol}//)`);
-    }
-  }
-  const prefix = env.MQTT_TOPIC_PREFIX?.trim() || DEFAULT_TOPIC_PREFIX;
-  if (/[#+]/.test(prefix) || prefix.startsWith('/') || prefix.endsWith('/')) {
-    errors.push('MQTT_TOPIC_PREFIX must not contain + or # nor start or end with /');
-  }
-  if (errors.length > 0) throw new HemsError('CONFIG_INVALID', errors.join('; '), { errors });
-  const opts: MqttOptions = { url, topicPrefix: prefix };
-  if (env.MQTT_USERNAME) opts.username = env.MQTT_USERNAME;
-  if (env.MQTT_PASSWORD) opts.password = env.MQTT_PASSWORD;
-  return opts;
 }
 
 export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
