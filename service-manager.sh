@@ -56,13 +56,14 @@ Options:
   --output "file webhook" --file PATH           --file-format csv|json|yaml
   --webhook-url URL       --gcp-project ID      --gcp-topic NAME
   --mqtt-url URL          --timezone ZONE       --schedule CRON|SECONDS
-  --state-dir DIR         --set KEY=VALUE (any setting by its .env name, repeatable)
+  --state-dir DIR         --set KEY=VALUE (any setting the app lists, by its .env name; repeatable)
   The B-route password is taken from B_ROUTE_PASSWORD or asked for (hidden), never from a
   flag, so it does not show up in the process list.
 EOF
 }
 
 COMMAND=${1:-help}
+SET_PAIRS=()
 [[ $# -gt 0 ]] && shift
 
 while [[ $# -gt 0 ]]; do
@@ -105,7 +106,7 @@ while [[ $# -gt 0 ]]; do
     --set)
       [[ $value =~ ^[A-Z][A-Z0-9_]*= ]] || die "--set needs KEY=VALUE with an upper-case .env key (got: ${value%%=*})" 2
       [[ ${value%%=*} != B_ROUTE_PASSWORD ]] || die "--set: the B-route password is never taken from a flag (use B_ROUTE_PASSWORD)" 2
-      printf -v "${value%%=*}" '%s' "${value#*=}"
+      SET_PAIRS+=("$value") # applied once the app has said which keys exist (scripts/answers.sh)
       ;;
     esac
     ;;

@@ -46,6 +46,17 @@ load_app_fields() {
     esac
   done <<<"$out"
   [[ -n $OUTPUT_CHOICES ]] || die "$1 config-fields listed no outputs"
+  apply_set_pairs
+}
+
+# The --set KEY=VALUE answers, for keys the app reads only (never PATH, IFS or the like).
+apply_set_pairs() {
+  local pair key
+  for pair in "${SET_PAIRS[@]}"; do
+    key=${pair%%=*}
+    [[ " ${APP_KEYS[*]} " == *" $key "* ]] || die "--set: unknown setting $key (hems-data-collector config-fields lists them)" 2
+    printf -v "$key" '%s' "${pair#*=}"
+  done
 }
 
 # app_check VALUE: the app's own parser on the setting CHECK_KEY (value on stdin, never in ps).

@@ -90,6 +90,35 @@ describe('answers', () => {
     expect(existsSync(join(dir, 'var/lib/hems-data-collector/data'))).toBe(false);
   });
 
+  it('takes any setting the app lists as --set KEY=VALUE, but never the password', async () => {
+    const dir = root();
+    const r = await install(dir, { HEMS_OUTPUT: 'mqtt' }, [
+      '--set',
+      'MQTT_URL=mqtt://127.0.0.1:1883',
+      '--set',
+      'MQTT_TOPIC_PREFIX=home/power',
+      '--set',
+      'HEMS_RETENTION_DAYS=30',
+    ]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const env = parseEnv(readFileSync(join(dir, APP, '.env'), 'utf8'));
+    expect(env).toMatchObject({
+      MQTT_URL: 'mqtt://127.0.0.1:1883',
+      MQTT_TOPIC_PREFIX: 'home/power',
+      HEMS_RETENTION_DAYS: '30',
+    });
+    const password = await install(root(), {}, ['--set', 'B_ROUTE_PASSWORD=hunter22']);
+    expect(password.code).toBe(2);
+    expect(password.stderr).toContain('never taken from a flag');
+    expect(password.stderr).not.toContain('hunter22');
+    const bad = await install(root(), {}, ['--set', 'path=/tmp']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--set needs KEY=VALUE');
+    const unknown = await install(root(), {}, ['--set', 'PATH=/tmp']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--set: unknown setting PATH');
+  });
+
   it('asks interactively, re-asking after each invalid answer', async () => {
     const dir = root();
     const answers = [
