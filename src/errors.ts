@@ -32,8 +32,11 @@ export type HemsErrorCode =
   // Configuration and CLI
   | 'CONFIG_INVALID'
   | 'INPUT_INVALID'
-  // Outputs and store
-  | 'SINK_FAILED'
+  // Outputs and store. A failed delivery is OUTPUT_RETRYABLE when a retry may succeed (network,
+  // timeout, HTTP 5xx/408/429, disk full) and OUTPUT_REJECTED when it cannot (other 4xx, refused
+  // credentials, no topic: a configuration problem, retried slowly); context.status: HTTP status.
+  | 'OUTPUT_RETRYABLE'
+  | 'OUTPUT_REJECTED'
   | 'STORE_FAILED'
   | 'ABORTED';
 
@@ -55,6 +58,11 @@ export function isHemsError(e: unknown, code?: HemsErrorCode): e is HemsError {
     (e as { name?: unknown }).name === 'HemsError' &&
     (code === undefined || (e as HemsError).code === code)
   );
+}
+
+/** A failed delivery to an output: OUTPUT_RETRYABLE or OUTPUT_REJECTED. */
+export function isOutputFailure(e: unknown): e is HemsError {
+  return isHemsError(e, 'OUTPUT_RETRYABLE') || isHemsError(e, 'OUTPUT_REJECTED');
 }
 
 /** A `FAIL ERnn` answer of the dongle with code `er` (e.g. `ER10`), protocol.md §A.3. */

@@ -1,11 +1,11 @@
 import { type Backoff, backoffDelay } from '../backoff.js';
-import { describeError, HemsError } from '../errors.js';
+import { describeError, HemsError, isHemsError, isOutputFailure } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { Envelope } from '../reading/record.js';
 import { isStoreUnavailable } from '../store/live.js';
 import type { OutboxRow, Store } from '../store/store.js';
 import { createPendingWrites } from './pending.js';
-import { REMOTE_RETRY, type Sink, SinkError } from './types.js';
+import { REMOTE_RETRY, type Sink } from './types.js';
 
 export interface DeliveryOptions {
   store: Store;
@@ -60,9 +60,10 @@ const SKIP_MAX = 10_000;
 /** Longest failure cause in a log line: the line stays readable, whatever a library put in it. */
 const CAUSE_MAX_CHARS = 160;
 
-/** The first line of a failure, whitespace collapsed, cut to CAUSE_MAX_CHARS. */
+/** The first line of a failure, whitespace collapsed, cut to CAUSE_MAX_CHARS. An output's own
+ *  failure is its message alone: the line already says which output failed. */
 function cause(e: unknown): string {
-  const text = describeError(e).replace(/\s+/g, ' ').trim();
+  const text = (isOutputFailure(e) ? e.message : describeError(e)).replace(/\s+/g, ' ').trim();
   return text.length > CAUSE_MAX_CHARS ? `${text.slice(0, CAUSE_MAX_CHARS - 1)}…` : text;
 }
 
@@ -258,7 +259,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       failures++;
       attempt++;
       const msg = cause(e);
-      const permanent = e instanceof SinkError && !e.retryable;
+      const permanent = isHemsError(e, 'OUTPUT_REJECTED');
       announceBack();
       const now = Date.now();
       if (!down) down = { since: now, remindedAt: now };

@@ -1,7 +1,8 @@
 import { open } from 'node:fs/promises';
+import { HemsError, isHemsError } from '../errors.js';
 import type { Envelope } from '../reading/record.js';
 import { csvHeader, type RecordFormat, renderRecord } from './format.js';
-import { type Sink, SinkError } from './types.js';
+import type { Sink } from './types.js';
 
 /** The few file operations the sink needs (a fake one simulates a full disk in tests). */
 export interface AppendFile {
@@ -55,7 +56,7 @@ function describeFsError(e: unknown, path: string): string {
  * Appends each record to a file. The CSV header is written when the file is new or empty
  * (also after a restart). Each record is written whole or not at all: one write call of
  * the complete text, and on a short or failed write the file is cut back to its previous
- * size. Failures throw a retryable SinkError (the record is retried next cycle).
+ * size. Failures throw OUTPUT_RETRYABLE (the record is retried next cycle).
  */
 export function createFileSink(opts: FileSinkOptions): Sink {
   const openFile = opts.openFile ?? openAppend;
@@ -67,7 +68,7 @@ export function createFileSink(opts: FileSinkOptions): Sink {
       try {
         f = await openFile(opts.path);
       } catch (e) {
-        throw new SinkError(describeFsError(e, opts.path), true);
+        throw new HemsError('OUTPUT_RETRYABLE', describeFsError(e, opts.path));
       }
       try {
         const before = await f.size();
@@ -83,11 +84,11 @@ export function createFileSink(opts: FileSinkOptions): Sink {
         }
         if (failure !== null) {
           await f.truncate(before).catch(() => {});
-          throw new SinkError(describeFsError(failure, opts.path), true);
+          throw new HemsError('OUTPUT_RETRYABLE', describeFsError(failure, opts.path));
         }
       } catch (e) {
-        if (e instanceof SinkError) throw e;
-        throw new SinkError(describeFsError(e, opts.path), true);
+        if (isHemsError(e)) throw e;
+        throw new HemsError('OUTPUT_RETRYABLE', describeFsError(e, opts.path));
       } finally {
         await f.close().catch(() => {});
       }

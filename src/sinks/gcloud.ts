@@ -1,7 +1,7 @@
 import type { PubSub, Topic } from '@google-cloud/pubsub';
 import { HemsError } from '../errors.js';
 import type { Envelope } from '../reading/record.js';
-import { ATTEMPT_TIMEOUT_MS, type Sink, SinkError } from './types.js';
+import { ATTEMPT_TIMEOUT_MS, type Sink } from './types.js';
 import { webhookBody } from './webhook.js';
 
 export interface PubSubOptions {
@@ -81,25 +81,25 @@ function shortCause(e: unknown): string {
 }
 
 /** One line: the status name, a short cause and the topic (never the library's error history). */
-function pubsubError(e: unknown, topic: string, timeoutMs: number): SinkError {
+function pubsubError(e: unknown, topic: string, timeoutMs: number): HemsError {
   const code = (e as { code?: unknown }).code;
   const msg = e instanceof Error ? e.message : String(e);
   if (/could not load the default credentials/i.test(msg)) {
-    return new SinkError(
+    return new HemsError(
+      'OUTPUT_REJECTED',
       'Pub/Sub: no Google credentials found (set GOOGLE_APPLICATION_CREDENTIALS or use ADC)',
-      false,
     );
   }
   const name = typeof code === 'number' ? (STATUS[code] ?? `gRPC status ${code}`) : 'error';
   const cause = code === DEADLINE_EXCEEDED ? `no answer within ${timeoutMs} ms` : shortCause(e);
   const line = `Pub/Sub ${name}: ${cause}; topic ${topic}`;
   if (typeof code === 'number' && PERMANENT.has(code)) {
-    return new SinkError(
+    return new HemsError(
+      'OUTPUT_REJECTED',
       `${line}${PERMANENT.get(code)} (configuration problem: check GCP_PROJECT_ID, GCP_TOPIC_NAME and the credentials)`,
-      false,
     );
   }
-  return new SinkError(line, true);
+  return new HemsError('OUTPUT_RETRYABLE', line);
 }
 
 /** Rejects with a DEADLINE_EXCEEDED-coded error if `p` has not settled within `ms`. */
@@ -135,7 +135,10 @@ export function createPubSubSink(opts: PubSubOptions): Sink {
     try {
       mod = await import('@google-cloud/pubsub');
     } catch (e) {
-      throw new SinkError(`Pub/Sub client library is not installed: ${(e as Error).message}`, false);
+      throw new HemsError(
+        'OUTPUT_REJECTED',
+        `Pub/Sub client library is not installed: ${(e as Error).message}`,
+      );
     }
     client = new mod.PubSub({ projectId: opts.projectId, ...CHANNEL_OPTIONS });
     topic = client.topic(opts.topic, {
@@ -171,7 +174,7 @@ export function createPubSubSink(opts: PubSubOptions): Sink {
       } catch (e) {
         publishing.catch(() => {}); // abandoned after the deadline: its own end is of no interest
         const err = pubsubError(e, topicPath, timeout);
-        if (err.retryable) await drop();
+        if (err.code === 'OUTPUT_RETRYABLE') await drop();
         throw err;
       }
     },

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { type Backoff, backoffDelay } from '../backoff.js';
+import { HemsError, isOutputFailure } from '../errors.js';
 import { type Logger, registerSecret } from '../log.js';
 import type { Envelope } from '../reading/record.js';
 import {
@@ -31,7 +32,7 @@ import {
   staleConfigClears,
   statusTopic,
 } from './mqtt-discovery.js';
-import { ATTEMPT_TIMEOUT_MS, REMOTE_RETRY, type Sink, SinkError } from './types.js';
+import { ATTEMPT_TIMEOUT_MS, REMOTE_RETRY, type Sink } from './types.js';
 
 export interface MqttOptions {
   /** `mqtt://` or `mqtts://`, optionally with `user:password@`. */
@@ -94,8 +95,8 @@ export function safeUrl(url: string): string {
   }
 }
 
-export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
-  const log = logger.child('mqtt');
+/** `log` is the output's own logger (already named for it, `hems:mqtt`). */
+export function createMqttSink(opts: MqttOptions, log: Logger): MqttSink {
   const prefix = opts.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
   const discoveryPrefix = opts.discoveryPrefix ?? DEFAULT_DISCOVERY_PREFIX;
   const discoveryOn = opts.discovery ?? true;
@@ -142,11 +143,17 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
         settled = true;
         clearTimeout(timer);
         if (err)
-          reject(err instanceof SinkError ? err : new SinkError(`MQTT publish failed: ${err.message}`, true));
+          reject(
+            isOutputFailure(err)
+              ? err
+              : new HemsError('OUTPUT_RETRYABLE', `MQTT publish failed: ${err.message}`),
+          );
         else resolve();
       };
       const timer = setTimeout(() => {
-        finish(new SinkError(`MQTT broker did not acknowledge within ${publishTimeoutMs} ms`, true));
+        finish(
+          new HemsError('OUTPUT_RETRYABLE', `MQTT broker did not acknowledge within ${publishTimeoutMs} ms`),
+        );
         // Drop it from mqtt.js's resend store: the outbox retries it instead.
         if (messageId !== undefined) c.removeOutgoingMessage(messageId);
       }, publishTimeoutMs);
@@ -219,7 +226,7 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
   };
 
   const start = (): Promise<void> => {
-    if (stopped) return Promise.reject(new SinkError('MQTT sink is stopped', false));
+    if (stopped) return Promise.reject(new HemsError('OUTPUT_REJECTED', 'MQTT sink is stopped'));
     if (starting) return starting;
     const clientOpts: IClientOptions = {
       clientId: opts.clientId ?? `hems-data-collector-${randomBytes(4).toString('hex')}`,
@@ -238,7 +245,12 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
       try {
         c = connect(opts.url, clientOpts);
       } catch (e) {
-        reject(new SinkError(`MQTT: cannot connect to ${safeUrl(opts.url)}: ${(e as Error).message}`, false));
+        reject(
+          new HemsError(
+            'OUTPUT_REJECTED',
+            `MQTT: cannot connect to ${safeUrl(opts.url)}: ${(e as Error).message}`,
+          ),
+        );
         return;
       }
       client = c;
@@ -287,7 +299,7 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
           refused = err.message;
           clearTimeout(timer);
           timer = undefined;
-          reject(new SinkError(`MQTT broker refused the connection: ${err.message}`, false));
+          reject(new HemsError('OUTPUT_REJECTED', `MQTT broker refused the connection: ${err.message}`));
         }
         // The delivery reports failures (once per outage); this is the detail behind them.
         if (err.message !== lastErrorLogged) {
@@ -336,9 +348,11 @@ export function createMqttSink(opts: MqttOptions, logger: Logger): MqttSink {
     async deliver(env) {
       await start();
       const c = client;
-      if (refused !== null) throw new SinkError(`MQTT broker refused the connection: ${refused}`, false);
+      if (refused !== null) {
+        throw new HemsError('OUTPUT_REJECTED', `MQTT broker refused the connection: ${refused}`);
+      }
       if (!c || !(await connectNow(c))) {
-        throw new SinkError(`MQTT broker ${safeUrl(opts.url)} unreachable: ${lastCause}`, true);
+        throw new HemsError('OUTPUT_RETRYABLE', `MQTT broker ${safeUrl(opts.url)} unreachable: ${lastCause}`);
       }
       await ensureDiscovery(c, env);
       const target = readingMessageTarget(prefix, env);

@@ -1,6 +1,7 @@
+import { HemsError } from '../errors.js';
 import type { Envelope } from '../reading/record.js';
 import { csvHeader, type RecordFormat, renderRecord } from './format.js';
-import { type Sink, SinkError } from './types.js';
+import type { Sink } from './types.js';
 
 export interface StdoutSinkOptions {
   format: RecordFormat;
@@ -27,7 +28,7 @@ export function createStdoutSink(opts: StdoutSinkOptions): Sink {
       try {
         await write(text);
       } catch (e) {
-        throw new SinkError(`cannot write to stdout: ${(e as Error).message}`, true);
+        throw new HemsError('OUTPUT_RETRYABLE', `cannot write to stdout: ${(e as Error).message}`);
       }
       if (needHeader) headerDone = true;
     },

@@ -17,7 +17,7 @@ export const ATTEMPT_TIMEOUT_MS = 10_000;
 /**
  * One destination. Every output has its own outbox in the store; `deliver` is called with
  * envelopes in order and must resolve only once the destination has the record (so the
- * outbox row can be deleted). It throws SinkError on failure.
+ * outbox row can be deleted). It throws HemsError OUTPUT_RETRYABLE or OUTPUT_REJECTED on failure.
  */
 export interface Sink {
   /** Its `-o` name (a key of sinks/registry.ts OUTPUTS). */
@@ -27,16 +27,4 @@ export interface Sink {
   start?(): Promise<void>;
   deliver(env: Envelope): Promise<void>;
   stop(): Promise<void>;
-}
-
-export class SinkError extends Error {
-  override readonly name = 'SinkError';
-  constructor(
-    message: string,
-    /** false for problems a retry cannot fix (4xx other than 408/429, bad credentials…): reported loudly. */
-    readonly retryable: boolean,
-    readonly status?: number,
-  ) {
-    super(message);
-  }
 }

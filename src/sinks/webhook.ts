@@ -3,7 +3,7 @@ import { HemsError } from '../errors.js';
 import { registerSecret, urlForDisplay } from '../log.js';
 import type { Envelope } from '../reading/record.js';
 import { renderRecord } from './format.js';
-import { type Sink, SinkError } from './types.js';
+import { ATTEMPT_TIMEOUT_MS, type Sink } from './types.js';
 
 export interface WebhookOptions {
   url: string;
@@ -13,7 +13,7 @@ export interface WebhookOptions {
   secret?: string | null;
   /** Extra headers (WEBHOOK_HEADERS, parsed by the config); ours win on a clash. */
   headers?: Record<string, string>;
-  /** Per-request timeout; default 10 s. */
+  /** Per-request timeout; default ATTEMPT_TIMEOUT_MS. */
   timeoutMs?: number;
 }
 
@@ -53,7 +53,7 @@ function networkReason(e: unknown): string {
 /**
  * POSTs each record as JSON. Resolves only on a 2xx. Retryable failures: network errors,
  * timeouts, 408, 429, 5xx. Other answers (4xx, 3xx — a redirect would turn the POST into a
- * GET) are reported as a configuration problem (non-retryable SinkError).
+ * GET) are reported as a configuration problem (OUTPUT_REJECTED).
  */
 export function createWebhookSink(opts: WebhookOptions, fetchImpl: typeof fetch = fetch): Sink {
   registerSecret(opts.token);
@@ -76,7 +76,7 @@ export function createWebhookSink(opts: WebhookOptions, fetchImpl: typeof fetch 
   if (opts.token) fixed.authorization = `Bearer ${opts.token}`;
   // Scheme and host only: Slack- and Discord-style URLs carry their key in the path.
   const where = urlForDisplay(url.href);
-  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const timeoutMs = opts.timeoutMs ?? ATTEMPT_TIMEOUT_MS;
   let stopping = new AbortController();
 
   return {
@@ -104,20 +104,22 @@ export function createWebhookSink(opts: WebhookOptions, fetchImpl: typeof fetch 
           signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal]),
         });
       } catch (e) {
-        if (stopping.signal.aborted) throw new SinkError(`webhook ${where}: stopped`, true);
-        if (isAbort(e)) throw new SinkError(`webhook ${where} did not answer within ${timeoutMs} ms`, true);
-        throw new SinkError(`webhook ${where} unreachable: ${networkReason(e)}`, true);
+        if (stopping.signal.aborted) throw new HemsError('OUTPUT_RETRYABLE', `webhook ${where}: stopped`);
+        if (isAbort(e)) {
+          throw new HemsError('OUTPUT_RETRYABLE', `webhook ${where} did not answer within ${timeoutMs} ms`);
+        }
+        throw new HemsError('OUTPUT_RETRYABLE', `webhook ${where} unreachable: ${networkReason(e)}`);
       }
       const text = await res.text().catch(() => '');
       if (res.status >= 200 && res.status < 300) return;
       const snippet = text.trim().slice(0, 120);
       const detail = `webhook ${where} answered HTTP ${res.status}${snippet ? `: ${snippet}` : ''}`;
       const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
-      if (retryable) throw new SinkError(detail, true, res.status);
-      throw new SinkError(
+      if (retryable) throw new HemsError('OUTPUT_RETRYABLE', detail, { status: res.status });
+      throw new HemsError(
+        'OUTPUT_REJECTED',
         `${detail} (configuration problem: check WEBHOOK_URL, WEBHOOK_TOKEN and WEBHOOK_HEADERS)`,
-        false,
-        res.status,
+        { status: res.status },
       );
     },
     async stop() {

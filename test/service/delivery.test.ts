@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { HemsError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import type { Envelope } from '../../src/reading/record.js';
 import { createMemoryDelivery } from '../../src/service/delivery.js';
-import { type Sink, SinkError } from '../../src/sinks/types.js';
+import type { Sink } from '../../src/sinks/types.js';
 import { envelope } from '../sinks/envelopes.js';
 
 function sink(name: 'stdout' | 'file', failWhile: () => boolean) {
@@ -11,7 +12,7 @@ function sink(name: 'stdout' | 'file', failWhile: () => boolean) {
     name,
     remote: false,
     async deliver(env: Envelope) {
-      if (failWhile()) throw new SinkError('disk full writing x', true);
+      if (failWhile()) throw new HemsError('OUTPUT_RETRYABLE', 'disk full writing x');
       got.push(env.reading.instant_power_w ?? -1);
     },
     async stop() {},

@@ -7,7 +7,7 @@ import { backoffDelay } from '../../src/backoff.js';
 import { HemsError } from '../../src/errors.js';
 import type { Envelope } from '../../src/reading/record.js';
 import { createDelivery, type Delivery } from '../../src/sinks/delivery.js';
-import { type OutputName, REMOTE_RETRY, type Sink, SinkError } from '../../src/sinks/types.js';
+import { type OutputName, REMOTE_RETRY, type Sink } from '../../src/sinks/types.js';
 import { createWebhookSink } from '../../src/sinks/webhook.js';
 import { type LiveStore, openLiveStore } from '../../src/store/live.js';
 import { openStore, type Store } from '../../src/store/store.js';
@@ -48,7 +48,7 @@ async function hook(port = 0): Promise<HookServer> {
 /** A local or remote sink in memory, with a switch to make it fail. */
 function memorySink(name: OutputName, remote: boolean) {
   const got: Envelope[] = [];
-  const ctl = { fail: null as SinkError | null, got };
+  const ctl = { fail: null as HemsError | null, got };
   const sink: Sink = {
     name,
     remote,
@@ -100,7 +100,7 @@ describe('backoff', () => {
 });
 
 describe('what an outage looks like in the log', () => {
-  const down = new SinkError('webhook http://127.0.0.1:9/hook unreachable: ECONNREFUSED', true);
+  const down = new HemsError('OUTPUT_RETRYABLE', 'webhook http://127.0.0.1:9/hook unreachable: ECONNREFUSED');
   const notDebug = (l: { level: string }) => l.level !== 'debug';
 
   test('one warning when it starts, repeats counted, one line when back with time down and readings caught up', async () => {
@@ -154,7 +154,7 @@ describe('what an outage looks like in the log', () => {
       async deliver() {
         n++;
         // Down for 2 attempts, one delivery, down again for 2, then up.
-        if (n <= 2 || n === 4 || n === 5) throw new SinkError('broker unreachable', true);
+        if (n <= 2 || n === 4 || n === 5) throw new HemsError('OUTPUT_RETRYABLE', 'broker unreachable');
       },
       async stop() {},
     };
@@ -173,9 +173,9 @@ describe('what an outage looks like in the log', () => {
   test('a failure with a long, many-line message is one short line', async () => {
     const logger = captureLogger();
     const { sink, ctl } = memorySink('gcloud', true);
-    ctl.fail = new SinkError(
+    ctl.fail = new HemsError(
+      'OUTPUT_RETRYABLE',
       `Total timeout exceeded ${'{message: 14 UNAVAILABLE, code: 14}, '.repeat(100)}\nnext`,
-      true,
     );
     const d = delivery({ store: store(), sinks: [sink], logger });
     await d.submit(envelope(0));
@@ -207,7 +207,7 @@ describe('delivery', () => {
 
   test('flush retries an output that is waiting out a long backoff at once', async () => {
     const { sink, ctl } = memorySink('webhook', true);
-    ctl.fail = new SinkError('down', true);
+    ctl.fail = new HemsError('OUTPUT_RETRYABLE', 'down');
     const d = createDelivery({ store: store(), sinks: [sink], backoff: { baseMs: 60_000, maxMs: 60_000 } });
     cleanups.push(() => d.close());
     await d.submit(envelope(1));
@@ -277,7 +277,7 @@ describe('delivery', () => {
     const local = memorySink('stdout', false);
     const d = delivery({ store: store(), sinks: [local.sink] });
     await d.submit(envelope(0));
-    local.ctl.fail = new SinkError('disk full', true);
+    local.ctl.fail = new HemsError('OUTPUT_RETRYABLE', 'disk full');
     await d.submit(envelope(1));
     await d.submit(envelope(2));
     expect(local.ctl.got.map((e) => e.id)).toEqual(ids(1));
@@ -341,7 +341,7 @@ describe('delivery', () => {
       },
     };
     const remote = memorySink('webhook', true);
-    remote.ctl.fail = new SinkError('down', true);
+    remote.ctl.fail = new HemsError('OUTPUT_RETRYABLE', 'down');
     const d = delivery({ store: flaky, sinks: [remote.sink], backoff: { baseMs: 10_000, maxMs: 10_000 } });
     await d.submit(envelope(0));
     broken = true;
@@ -368,7 +368,7 @@ describe('delivery', () => {
     const s = live({ dir, maxPages: pages + 3 });
     const local = memorySink('stdout', false);
     const remote = memorySink('webhook', true);
-    remote.ctl.fail = new SinkError('down', true);
+    remote.ctl.fail = new HemsError('OUTPUT_RETRYABLE', 'down');
     const d = delivery({
       store: s,
       sinks: [local.sink, remote.sink],
@@ -428,7 +428,7 @@ describe('delivery', () => {
     const dir = tmp();
     const s = store(dir);
     const remote = memorySink('webhook', true);
-    remote.ctl.fail = new SinkError('down', true);
+    remote.ctl.fail = new HemsError('OUTPUT_RETRYABLE', 'down');
     const d = delivery({ store: s, sinks: [remote.sink] });
     for (let i = 0; i < 3; i++) await d.submit(envelope(i));
     const raw = new Database(join(dir, 'hems.db'));
@@ -444,7 +444,7 @@ describe('delivery', () => {
     const dir = tmp();
     const s = live({ dir });
     const remote = memorySink('webhook', true);
-    remote.ctl.fail = new SinkError('down', true);
+    remote.ctl.fail = new HemsError('OUTPUT_RETRYABLE', 'down');
     const d = delivery({ store: s, sinks: [remote.sink] });
     for (let i = 0; i < 3; i++) await d.submit(envelope(i));
     await until(() => (d.stats().webhook?.failures ?? 0) >= 1);
@@ -457,7 +457,7 @@ describe('delivery', () => {
 
   test('the outbox cap shows in stats as dropped', async () => {
     const remote = memorySink('webhook', true);
-    remote.ctl.fail = new SinkError('down', true);
+    remote.ctl.fail = new HemsError('OUTPUT_RETRYABLE', 'down');
     const d = delivery({ store: store(tmp(), { outboxMax: 2 }), sinks: [remote.sink] });
     for (let i = 0; i < 5; i++) await d.submit(envelope(i));
     expect(d.stats().webhook).toMatchObject({ depth: 2, dropped: 3 });
@@ -478,7 +478,7 @@ describe('delivery', () => {
     const remote = memorySink('gcloud', true);
     let starts = 0;
     remote.sink.start = async () => {
-      if (++starts < 3) throw new SinkError('no credentials yet', true);
+      if (++starts < 3) throw new HemsError('OUTPUT_RETRYABLE', 'no credentials yet');
     };
     const d = delivery({ store: store(), sinks: [remote.sink] });
     await d.submit(envelope(1));

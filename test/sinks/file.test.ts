@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveFilePath } from '../../src/config/schema.js';
 import { type AppendFile, createFileSink, openAppend } from '../../src/sinks/file.js';
 import { csvHeader, renderRecord } from '../../src/sinks/format.js';
-import { SinkError } from '../../src/sinks/types.js';
+import { outputFailure } from '../support/output-failure.js';
 import { envelope } from './envelopes.js';
 
 let dir: string;
@@ -60,14 +60,13 @@ describe('file sink', () => {
     expect(readFileSync(path, 'utf8')).toBe(renderRecord('yaml', envelope()).repeat(2));
   });
 
-  it('reports a full disk (/dev/full) as a retryable "disk full" SinkError', async () => {
+  it('reports a full disk (/dev/full) as a retryable "disk full" output failure', async () => {
     if (!existsSync('/dev/full')) throw new Error('/dev/full is missing on this machine');
-    const err = await createFileSink({ path: '/dev/full', format: 'json' })
-      .deliver(envelope())
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SinkError);
-    expect((err as SinkError).message).toBe('disk full writing /dev/full');
-    expect((err as SinkError).retryable).toBe(true);
+    const err = await outputFailure(
+      createFileSink({ path: '/dev/full', format: 'json' }).deliver(envelope()),
+    );
+    expect(err.message).toBe('disk full writing /dev/full');
+    expect(err.code).toBe('OUTPUT_RETRYABLE');
   });
 
   it('cuts a short write back to the previous size so no half record stays', async () => {
@@ -79,11 +78,12 @@ describe('file sink', () => {
       const f = await openAppend(p);
       return { ...f, write: (data) => f.write(data.subarray(0, Math.floor(data.length / 2))) };
     };
-    const err = await createFileSink({ path, format: 'csv', openFile: shortWrites })
-      .deliver(envelope({ instant_power_w: 9 }))
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SinkError);
-    expect((err as SinkError).message).toBe(`disk full writing ${path}`);
+    const err = await outputFailure(
+      createFileSink({ path, format: 'csv', openFile: shortWrites }).deliver(
+        envelope({ instant_power_w: 9 }),
+      ),
+    );
+    expect(err.message).toBe(`disk full writing ${path}`);
     expect(readFileSync(path, 'utf8')).toBe(before);
     // The next cycle succeeds and the record is whole.
     await createFileSink({ path, format: 'csv' }).deliver(envelope({ instant_power_w: 9 }));
@@ -103,10 +103,10 @@ describe('file sink', () => {
         },
       };
     };
-    const err = await createFileSink({ path, format: 'json', openFile: failing })
-      .deliver(envelope())
-      .catch((e: unknown) => e);
-    expect((err as SinkError).message).toBe(`disk full writing ${path}`);
+    const err = await outputFailure(
+      createFileSink({ path, format: 'json', openFile: failing }).deliver(envelope()),
+    );
+    expect(err.message).toBe(`disk full writing ${path}`);
     expect(readFileSync(path, 'utf8')).toBe('kept\n');
   });
 
@@ -115,21 +115,15 @@ describe('file sink', () => {
     const denied = async (): Promise<AppendFile> => {
       throw Object.assign(new Error("EACCES: permission denied, open '/var/x.csv'"), { code: 'EACCES' });
     };
-    const err = await createFileSink({ path: '/var/x.csv', format: 'csv', openFile: denied })
-      .deliver(envelope())
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SinkError);
-    expect((err as SinkError).message).toBe('permission denied writing /var/x.csv');
-    expect((err as SinkError).retryable).toBe(true);
+    const err = await outputFailure(
+      createFileSink({ path: '/var/x.csv', format: 'csv', openFile: denied }).deliver(envelope()),
+    );
+    expect(err.message).toBe('permission denied writing /var/x.csv');
+    expect(err.code).toBe('OUTPUT_RETRYABLE');
     const missing = join(dir, 'nope', 'x.csv');
-    const err2 = await createFileSink({ path: missing, format: 'csv' })
-      .deliver(envelope())
-      .catch((e: unknown) => e);
-    expect(err2).toBeInstanceOf(SinkError);
-    expect((err2 as SinkError).message).toBe(`cannot write ${missing}: its directory does not exist`);
-    const err3 = await createFileSink({ path: dir, format: 'csv' })
-      .deliver(envelope())
-      .catch((e: unknown) => e);
-    expect((err3 as SinkError).message).toBe(`cannot write ${dir}: it is a directory`);
+    const err2 = await outputFailure(createFileSink({ path: missing, format: 'csv' }).deliver(envelope()));
+    expect(err2.message).toBe(`cannot write ${missing}: its directory does not exist`);
+    const err3 = await outputFailure(createFileSink({ path: dir, format: 'csv' }).deliver(envelope()));
+    expect(err3.message).toBe(`cannot write ${dir}: it is a directory`);
   });
 });

@@ -11,9 +11,9 @@ import { webhookBody } from '../../src/sinks/webhook.js';
 import { openStore } from '../../src/store/store.js';
 import { envelope } from '../store/envelopes.js';
 import { freePort } from '../support/http-server.js';
+import { outputFailure as failure } from '../support/output-failure.js';
 import { type FakePubSub, startFakePubSub } from '../support/pubsub-server.js';
 import { startForwarder } from '../support/tcp-forwarder.js';
-import { sinkFailure as failure } from './sink-failure.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -60,7 +60,7 @@ describe('Pub/Sub sink (local gRPC Publisher)', () => {
   test('a missing topic is a non-retryable configuration problem', async () => {
     await fake();
     const e = await failure(sink('nope').deliver(envelope(1)));
-    expect(e.retryable).toBe(false);
+    expect(e.code).toBe('OUTPUT_REJECTED');
     expect(e.message).toContain('NOT_FOUND');
   });
 
@@ -68,9 +68,9 @@ describe('Pub/Sub sink (local gRPC Publisher)', () => {
     const f = await fake({ autoCreate: true });
     const s = sink('hems', 2000);
     f.failNext(status.PERMISSION_DENIED);
-    expect((await failure(s.deliver(envelope(1)))).retryable).toBe(false);
+    expect((await failure(s.deliver(envelope(1)))).code).toBe('OUTPUT_REJECTED');
     f.failNext(status.INVALID_ARGUMENT);
-    expect((await failure(s.deliver(envelope(1)))).retryable).toBe(false);
+    expect((await failure(s.deliver(envelope(1)))).code).toBe('OUTPUT_REJECTED');
     await s.deliver(envelope(1));
     expect(f.messages).toHaveLength(1);
   });
@@ -78,7 +78,7 @@ describe('Pub/Sub sink (local gRPC Publisher)', () => {
   test('an unreachable endpoint fails retryably, in one line: status, short cause, topic', async () => {
     process.env.PUBSUB_EMULATOR_HOST = `127.0.0.1:${await freePort()}`;
     const e = await failure(sink('hems', 500).deliver(envelope(1)));
-    expect(e.retryable).toBe(true);
+    expect(e.code).toBe('OUTPUT_RETRYABLE');
     expect(e.message).toMatch(
       /^Pub\/Sub UNAVAILABLE: .*ECONNREFUSED.*; topic projects\/test-project\/topics\/hems$/,
     );
@@ -92,7 +92,7 @@ describe('Pub/Sub sink (local gRPC Publisher)', () => {
     const s = sink('hems', 5000);
     f.failNext(status.UNAVAILABLE, 1);
     const e = await failure(s.deliver(envelope(1)));
-    expect(e.retryable).toBe(true);
+    expect(e.code).toBe('OUTPUT_RETRYABLE');
     expect(e.message).toBe('Pub/Sub UNAVAILABLE: injected failure; topic projects/test-project/topics/hems');
     expect(f.messages).toHaveLength(0);
     await s.deliver(envelope(1));
@@ -105,7 +105,7 @@ describe('Pub/Sub sink (local gRPC Publisher)', () => {
     cleanups.push(() => path.close());
     process.env.PUBSUB_EMULATOR_HOST = path.host;
     const s = sink('hems', 5000);
-    for (let i = 0; i < 3; i++) expect((await failure(s.deliver(envelope(1)))).retryable).toBe(true);
+    for (let i = 0; i < 3; i++) expect((await failure(s.deliver(envelope(1)))).code).toBe('OUTPUT_RETRYABLE');
     // gRPC would now wait out its own reconnect backoff and fail this call at once.
     path.open();
     await s.deliver(envelope(1));
@@ -116,7 +116,7 @@ describe('Pub/Sub sink (local gRPC Publisher)', () => {
     const f = await fake({ autoCreate: true });
     f.hang(true);
     const e = await failure(sink('hems', 300).deliver(envelope(1)));
-    expect(e.retryable).toBe(true);
+    expect(e.code).toBe('OUTPUT_RETRYABLE');
     expect(e.message).toBe(
       'Pub/Sub DEADLINE_EXCEEDED: no answer within 300 ms; topic projects/test-project/topics/hems',
     );

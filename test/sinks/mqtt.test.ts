@@ -6,8 +6,8 @@ import { createLogger, silentLogger } from '../../src/log.js';
 import type { Envelope } from '../../src/reading/record.js';
 import { createMqttSink, type MqttOptions, type MqttSink } from '../../src/sinks/mqtt.js';
 import { discoveryMessages } from '../../src/sinks/mqtt-discovery.js';
-import { SinkError } from '../../src/sinks/types.js';
 import { type Broker, freePort, Observer, startBroker, waitFor } from '../support/mosquitto.js';
+import { outputFailure } from '../support/output-failure.js';
 import { startForwarder } from '../support/tcp-forwarder.js';
 
 const MAC = '001D129012345678';
@@ -74,17 +74,6 @@ function sink(over: Partial<MqttOptions> = {}): MqttSink {
   );
   cleanups.push(() => s.stop());
   return s;
-}
-
-async function rejection(p: Promise<unknown>): Promise<SinkError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(SinkError);
-  return err as SinkError;
 }
 
 describe('MQTT sink against Mosquitto', () => {
@@ -204,7 +193,7 @@ describe('MQTT sink against Mosquitto', () => {
     const off = await obs.next((m) => m.payload === 'offline', 5_000, from);
     expect(off.retain).toBe(true);
     expect(s.connected).toBe(false);
-    await expect(s.deliver(envelope('x', 1))).rejects.toBeInstanceOf(SinkError);
+    await expect(s.deliver(envelope('x', 1))).rejects.toMatchObject({ code: 'OUTPUT_REJECTED' });
   });
 
   it('leaves the last will `offline` when the process dies without DISCONNECT', async () => {
@@ -242,13 +231,13 @@ describe('MQTT sink against Mosquitto', () => {
     expect(will).toMatchObject({ topic: 'child/status', retain: true, qos: 1 });
   });
 
-  it('fails with a retryable SinkError while the broker is down and delivers once it is back', async () => {
+  it('fails with OUTPUT_RETRYABLE while the broker is down and delivers once it is back', async () => {
     const s = sink({ topicPrefix: 'restart', discovery: false });
     await s.deliver(envelope('r0', 41));
     await broker.stop();
     await waitFor(() => !s.connected, 5_000, 'the sink to notice the broker is gone');
-    const err = await rejection(s.deliver(envelope('r1', 42)));
-    expect(err.retryable).toBe(true);
+    const err = await outputFailure(s.deliver(envelope('r1', 42)));
+    expect(err.code).toBe('OUTPUT_RETRYABLE');
 
     await broker.start();
     await waitFor(() => s.connected, 5_000, 'the sink to reconnect');
@@ -270,8 +259,8 @@ describe('MQTT sink against Mosquitto', () => {
     await s.start();
     expect(s.connected).toBe(false);
     const before = path.connections;
-    const err = await rejection(s.deliver(envelope('q1', 51)));
-    expect(err.retryable).toBe(true);
+    const err = await outputFailure(s.deliver(envelope('q1', 51)));
+    expect(err.code).toBe('OUTPUT_RETRYABLE');
     expect(err.message).toMatch(/^MQTT broker mqtt:\/\/127\.0\.0\.1:\d+ unreachable: \S/);
     expect(path.connections).toBe(before + 1);
     path.open();
@@ -320,16 +309,16 @@ describe('MQTT sink failure modes', () => {
     const s = sink({ url: fake.url, publishTimeoutMs: 200, discovery: false });
     await s.start();
     expect(s.connected).toBe(true);
-    const err = await rejection(s.deliver(envelope('t', 1)));
-    expect(err.retryable).toBe(true);
+    const err = await outputFailure(s.deliver(envelope('t', 1)));
+    expect(err.code).toBe('OUTPUT_RETRYABLE');
     expect(err.message).toMatch(/did not acknowledge within 200 ms/);
   });
 
-  it('reports refused credentials as a non-retryable SinkError', async () => {
+  it('reports refused credentials as OUTPUT_REJECTED', async () => {
     const fake = await fakeBroker(Buffer.from([0x20, 0x02, 0x00, 0x05]));
     const s = sink({ url: fake.url, discovery: false });
-    expect((await rejection(s.start())).retryable).toBe(false);
-    expect((await rejection(s.deliver(envelope('u', 1)))).retryable).toBe(false);
+    expect((await outputFailure(s.start())).code).toBe('OUTPUT_REJECTED');
+    expect((await outputFailure(s.deliver(envelope('u', 1)))).code).toBe('OUTPUT_REJECTED');
   });
 
   it('starts without a broker and fails deliveries fast (retryable) instead of hanging', async () => {
@@ -337,7 +326,7 @@ describe('MQTT sink failure modes', () => {
     const s = sink({ url: `mqtt://127.0.0.1:${port}`, connectTimeoutMs: 200 });
     await s.start();
     expect(s.connected).toBe(false);
-    const err = await rejection(s.deliver(envelope('v', 1)));
-    expect(err.retryable).toBe(true);
+    const err = await outputFailure(s.deliver(envelope('v', 1)));
+    expect(err.code).toBe('OUTPUT_RETRYABLE');
   });
 });

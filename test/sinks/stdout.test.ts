@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { csvHeader, renderRecord } from '../../src/sinks/format.js';
 import { createStdoutSink } from '../../src/sinks/stdout.js';
-import { SinkError } from '../../src/sinks/types.js';
+import { outputFailure } from '../support/output-failure.js';
 import { envelope } from './envelopes.js';
 
 describe('stdout sink', () => {
@@ -24,7 +24,7 @@ describe('stdout sink', () => {
     expect(sink.remote).toBe(false);
   });
 
-  it('turns a write failure into a retryable SinkError and retries the header after it', async () => {
+  it('turns a write failure into a retryable output failure and retries the header after it', async () => {
     const out: string[] = [];
     let fail = true;
     const sink = createStdoutSink({
@@ -34,10 +34,9 @@ describe('stdout sink', () => {
         out.push(t);
       },
     });
-    const err = await sink.deliver(envelope()).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SinkError);
-    expect((err as SinkError).retryable).toBe(true);
-    expect((err as SinkError).message).toContain('EPIPE');
+    const err = await outputFailure(sink.deliver(envelope()));
+    expect(err.code).toBe('OUTPUT_RETRYABLE');
+    expect(err.message).toContain('EPIPE');
     fail = false;
     await sink.deliver(envelope());
     expect(out.join('')).toBe(csvHeader() + renderRecord('csv', envelope()));

@@ -5,7 +5,7 @@ import { renderRecord } from '../../src/sinks/format.js';
 import { createWebhookSink, signBody, webhookBody } from '../../src/sinks/webhook.js';
 import { envelope } from '../store/envelopes.js';
 import { freePort, type HookServer, startHookServer } from '../support/http-server.js';
-import { sinkFailure as failure } from './sink-failure.js';
+import { outputFailure as failure } from '../support/output-failure.js';
 
 const servers: HookServer[] = [];
 async function server(...args: Parameters<typeof startHookServer>): Promise<HookServer> {
@@ -49,30 +49,30 @@ describe('webhook sink', () => {
   });
 
   test.each([
-    [500, true],
-    [503, true],
-    [408, true],
-    [429, true],
-    [400, false],
-    [401, false],
-    [404, false],
-    [302, false],
-  ])('HTTP %i is a SinkError, retryable=%s', async (status, retryable) => {
+    [500, 'OUTPUT_RETRYABLE'],
+    [503, 'OUTPUT_RETRYABLE'],
+    [408, 'OUTPUT_RETRYABLE'],
+    [429, 'OUTPUT_RETRYABLE'],
+    [400, 'OUTPUT_REJECTED'],
+    [401, 'OUTPUT_REJECTED'],
+    [404, 'OUTPUT_REJECTED'],
+    [302, 'OUTPUT_REJECTED'],
+  ])('HTTP %i is %s', async (status, code) => {
     const srv = await server(0, () => ({ status, body: 'nope' }));
     const sink = createWebhookSink({ url: srv.url, token: 'tok-abcdef-123' });
     const e = await failure(sink.deliver(envelope(1)));
-    expect(e.status).toBe(status);
-    expect(e.retryable).toBe(retryable);
+    expect(e.context.status).toBe(status);
+    expect(e.code).toBe(code);
     expect(e.message).toContain(String(status));
     expect(e.message).not.toContain('tok-abcdef-123');
-    if (!retryable) expect(e.message).toContain('configuration problem');
+    if (code === 'OUTPUT_REJECTED') expect(e.message).toContain('configuration problem');
   });
 
   test('a server that does not answer is a retryable timeout', async () => {
     const srv = await server(0, () => 'hang');
     const sink = createWebhookSink({ url: srv.url, timeoutMs: 200 });
     const e = await failure(sink.deliver(envelope(1)));
-    expect(e.retryable).toBe(true);
+    expect(e.code).toBe('OUTPUT_RETRYABLE');
     expect(e.message).toContain('did not answer within 200 ms');
   });
 
@@ -80,7 +80,7 @@ describe('webhook sink', () => {
     const port = await freePort();
     const sink = createWebhookSink({ url: `http://user:pa55word@127.0.0.1:${port}/hook?key=k3y` });
     const e = await failure(sink.deliver(envelope(1)));
-    expect(e.retryable).toBe(true);
+    expect(e.code).toBe('OUTPUT_RETRYABLE');
     expect(e.message).toContain('unreachable');
     expect(e.message).not.toMatch(/pa55word|k3y/);
   });
