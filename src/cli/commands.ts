@@ -13,10 +13,10 @@ import { DONGLES, type Dongle } from '../dongles.js';
 import type { Emulator } from '../emulator/index.js';
 import { describeError, HemsError, isHemsError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Delivery } from '../service/delivery.js';
 import { createRecorder } from '../service/recorder.js';
 import type { ReadingSource } from '../service/types.js';
 import { createDelivery as createOutboxDelivery } from '../sinks/delivery.js';
+import type { Delivery } from '../sinks/delivery-api.js';
 import type { Sink } from '../sinks/types.js';
 import type { PanDesc } from '../skstack/api.js';
 import { type LiveStore, openLiveStore } from '../store/live.js';
@@ -113,9 +113,7 @@ export function createDelivery(args: {
   const d = createOutboxDelivery({ store, sinks, logger: logger.child('delivery') });
   return {
     submit: (env) => d.submit(env),
-    flush: async (ms) => {
-      await d.flush(ms);
-    },
+    flush: (ms) => d.flush(ms),
     close: async () => {
       await d.close();
       if (!args.store) store.close();

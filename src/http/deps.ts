@@ -1,20 +1,10 @@
 import type { Logger } from '../log.js';
 import type { Envelope } from '../reading/record.js';
 import type { SourceStatus } from '../service/types.js';
+import type { Delivery, OutputStats } from '../sinks/delivery-api.js';
 import type { Tariff } from '../tariff/types.js';
 
-/** Per-output delivery figures, as the delivery layer reports them. */
-export interface OutputStats {
-  depth: number;
-  delivered: number;
-  failures: number;
-  dropped: number;
-  lastError?: string | null;
-  /** When the delivery layer knows it, whether the output is failing right now. */
-  failing?: boolean;
-  /** Outbox rows set aside because their stored reading could not be decoded. */
-  deadLetters?: number;
-}
+export type { OutputStats };
 
 /** Whether the local database can be written, and if not why (`disk full at …`). */
 export interface StoreHealth {
@@ -28,7 +18,7 @@ export interface StoreHealth {
  */
 export interface HttpDeps {
   source: { status(): SourceStatus };
-  delivery?: { stats(): Record<string, OutputStats> } | undefined;
+  delivery?: Pick<Delivery, 'stats'> | undefined;
   store?:
     | {
         latest(): Envelope | null;

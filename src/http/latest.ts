@@ -56,9 +56,9 @@ export interface LatestInput {
   backfillDaysLeft?: number | null;
 }
 
-/** An output counts as failing when the delivery says so, or (if it cannot) when it has an error and a backlog. */
+/** An output counts as failing when it has an error and a backlog. */
 export function isFailing(s: OutputStats): boolean {
-  return s.failing ?? (Boolean(s.lastError) && s.depth > 0);
+  return Boolean(s.lastError) && s.depth > 0;
 }
 
 export function latestView(i: LatestInput): LatestView {
@@ -78,8 +78,8 @@ export function latestView(i: LatestInput): LatestView {
     delivered: s.delivered,
     failures: s.failures,
     dropped: s.dropped,
-    deadLetters: s.deadLetters ?? 0,
-    lastError: s.lastError ?? null,
+    deadLetters: s.deadLetters,
+    lastError: s.lastError,
     failing: isFailing(s),
   }));
   for (const o of outputs) {

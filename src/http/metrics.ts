@@ -181,7 +181,7 @@ export function createMetrics(input: MetricsInput): Metrics {
     'counter',
     'hems_outbox_dead_letters_total',
     'Outbox rows set aside because their stored reading could not be decoded, per output.',
-    (s) => s.deadLetters ?? 0,
+    (s) => s.deadLetters,
   );
   const store = input.store;
   if (store) {

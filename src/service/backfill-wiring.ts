@@ -1,10 +1,10 @@
 import type { Config } from '../config/schema.js';
 import { describeError, isHemsError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { Delivery } from '../sinks/delivery-api.js';
 import { isStoreUnavailable } from '../store/live.js';
 import { type BackfillStore, createBackfiller, type HistoryAccess } from './backfill.js';
 import type { Clock } from './clock.js';
-import type { Delivery } from './delivery.js';
 import type { ReadingSource } from './types.js';
 
 /** A source that can read the meter's half-hour history (the B-route session). */
@@ -32,7 +32,7 @@ export function attachBackfill(args: {
   config: Config;
   source: ReadingSource;
   store: BackfillStore;
-  delivery: Delivery;
+  delivery: Pick<Delivery, 'submit'>;
   logger: Logger;
   clock: Pick<Clock, 'now'>;
 }): BackfillHook | null {

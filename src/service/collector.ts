@@ -2,11 +2,11 @@ import type { Config } from '../config/schema.js';
 import { describeError, isHemsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Envelope } from '../reading/record.js';
+import type { Delivery } from '../sinks/delivery-api.js';
 import type { Sink } from '../sinks/types.js';
 import type { Store } from '../store/store.js';
 import { attachBackfill } from './backfill-wiring.js';
 import { type Clock, systemClock } from './clock.js';
-import { createMemoryDelivery, type Delivery } from './delivery.js';
 import { cronSchedule, intervalSchedule, runLoop, type Schedule } from './scheduler.js';
 import type { Notifier } from './sd-notify.js';
 import { buildSinks } from './sinks.js';
@@ -24,8 +24,8 @@ export interface CollectorDeps {
   createSource(config: Config, logger: Logger): ReadingSource | Promise<ReadingSource>;
   /** The local database (history + outboxes); absent in unit tests. */
   openStore?(config: Config, logger: Logger): Store;
-  /** The store-backed delivery; defaults to an in-memory one. */
-  createDelivery?(args: {
+  /** The delivery (the store-backed outbox, sinks/delivery.ts). */
+  createDelivery(args: {
     config: Config;
     sinks: Sink[];
     logger: Logger;
@@ -81,9 +81,7 @@ export async function runCollector(config: Config, deps: CollectorDeps): Promise
   const schedule = scheduleOf(config);
   const sinks = await buildSinks(config, logger);
   const store = deps.openStore ? deps.openStore(config, logger) : null;
-  const delivery = deps.createDelivery
-    ? await deps.createDelivery({ config, sinks, logger, store })
-    : createMemoryDelivery({ sinks, logger: logger.child('delivery') });
+  const delivery = await deps.createDelivery({ config, sinks, logger, store });
   let source: ReadingSource | null = null;
   let http: HttpHandle | null = null;
   let fatal: unknown = null;

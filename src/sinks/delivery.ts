@@ -4,6 +4,7 @@ import { type Logger, silentLogger } from '../log.js';
 import type { Envelope } from '../reading/record.js';
 import { isStoreUnavailable } from '../store/live.js';
 import type { OutboxRow, Store } from '../store/store.js';
+import type { Delivery, OutputStats } from './delivery-api.js';
 import { createPendingWrites } from './pending.js';
 import { REMOTE_RETRY, type Sink } from './types.js';
 
@@ -25,31 +26,6 @@ export interface DeliveryOptions {
   closeGraceMs?: number;
   /** While an output keeps failing, a reminder line this often; default 10 min. */
   remindEveryMs?: number;
-}
-
-export interface OutputStats {
-  /** Undelivered readings: outbox rows plus any held in memory while the store fails. */
-  depth: number;
-  delivered: number;
-  failures: number;
-  /** Readings dropped by the outbox cap (persisted) or the in-memory bound. */
-  dropped: number;
-  /** Outbox rows set aside because their stored reading could not be decoded (persisted). */
-  deadLetters: number;
-  lastError: string | null;
-}
-
-export interface Delivery {
-  /** Stores the reading (one outbox row per output) or, while the store fails, holds it in
-   *  memory; then lets every output drain. Waits for the local outputs' attempt; remote ones
-   *  drain in the background. Never throws for a sink or the store. */
-  submit(env: Envelope): Promise<void>;
-  /** Waits until every outbox is empty (true) or `timeoutMs` passed (false). Remote outputs
-   *  waiting out a retry backoff are retried at once (the slow retry of a rejection is kept). */
-  flush(timeoutMs: number): Promise<boolean>;
-  /** Stops the drainers and the sinks (an in-flight request is abandoned and redone next run). */
-  close(): Promise<void>;
-  stats(): Record<string, OutputStats>;
 }
 
 /** An outbox row (with the store generation it was read from), or a reading held in memory. */

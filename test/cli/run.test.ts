@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
-import { type RunOptions, runCommand } from '../../src/cli/run.js';
+import { type RunOptions, type RunWiring, runCommand } from '../../src/cli/run.js';
 import { HemsError } from '../../src/errors.js';
 import type { Envelope } from '../../src/reading/record.js';
-import type { Delivery } from '../../src/service/delivery.js';
 import type { ReadingSource } from '../../src/service/types.js';
+import type { Delivery } from '../../src/sinks/delivery-api.js';
 import { envelope } from '../sinks/envelopes.js';
 
 /** Polls until `cond()` holds, for at most `ms`. */
@@ -54,11 +54,13 @@ function setup() {
   };
   const delivery: Delivery = {
     submit: async (env) => void submitted.push(env),
-    flush: async () => {},
+    flush: async () => true,
     close: async () => {},
+    stats: () => ({}),
   };
+  const wiring: RunWiring = { createSource: () => source, createDelivery: () => delivery };
   const ro: RunOptions = {
-    wiring: { createSource: () => source, createDelivery: () => delivery },
+    wiring,
     env: { HEMS_LOG_FORMAT: 'json' },
     cwd: tmp(),
     signals: signals as unknown as RunOptions['signals'],
@@ -70,6 +72,7 @@ function setup() {
     signals,
     exits,
     submitted,
+    wiring,
     ro,
     reads: () => reads,
     closed: () => closed,
@@ -146,7 +149,7 @@ describe('run command', () => {
     };
     const ro: RunOptions = {
       ...t.ro,
-      wiring: { ...t.ro.wiring, createSource: () => stuck },
+      wiring: { ...t.wiring, createSource: () => stuck },
       stopGraceMs: 30,
     };
     const done = runCommand({ port: 'sim', mode: 'interval', interval: '3600' }, t.io, ro);

@@ -130,7 +130,9 @@ describe('HTTP server', () => {
 
   it('serves Prometheus text on /metrics', async () => {
     const s = await start({
-      delivery: delivery({ webhook: { depth: 3, delivered: 9, failures: 1, dropped: 0 } }),
+      delivery: delivery({
+        webhook: { depth: 3, delivered: 9, failures: 1, dropped: 0, deadLetters: 0, lastError: 'HTTP 500' },
+      }),
     });
     const res = await fetch(`${s.url}/metrics`);
     expect(res.status).toBe(200);
@@ -150,7 +152,14 @@ describe('HTTP server', () => {
     const s = await start({
       store: memoryStore(rows),
       delivery: delivery({
-        mqtt: { depth: 4, delivered: 1, failures: 6, dropped: 0, lastError: 'connack timeout' },
+        mqtt: {
+          depth: 4,
+          delivered: 1,
+          failures: 6,
+          dropped: 0,
+          deadLetters: 0,
+          lastError: 'connack timeout',
+        },
       }),
     });
     const latest = (await (await fetch(`${s.url}/api/latest`)).json()) as LatestView;

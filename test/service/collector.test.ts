@@ -6,9 +6,11 @@ import { HemsError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import type { Envelope } from '../../src/reading/record.js';
 import { runCollector } from '../../src/service/collector.js';
-import type { Delivery } from '../../src/service/delivery.js';
 import { type ReadingSource, zeroCounters } from '../../src/service/types.js';
+import { createDelivery } from '../../src/sinks/delivery.js';
+import type { Delivery } from '../../src/sinks/delivery-api.js';
 import { csvHeader, renderRecord } from '../../src/sinks/format.js';
+import { openStore } from '../../src/store/store.js';
 import { envelope } from '../sinks/envelopes.js';
 import { tempDir } from '../support/temp.js';
 import { VirtualClock } from './virtual-clock.js';
@@ -66,10 +68,12 @@ function recordingDelivery() {
     },
     async flush(ms) {
       log.push(`flush ${ms}`);
+      return true;
     },
     async close() {
       log.push('close');
     },
+    stats: () => ({}),
   };
   return { d, log, submitted };
 }
@@ -170,19 +174,21 @@ describe('runCollector', () => {
     expect(source.closed).toBe(1);
   });
 
-  it('writes to the file output through the default in-memory delivery', async () => {
+  it('writes to the file output through the store-backed delivery', async () => {
     const dir = tempDir('hems-collector-');
     const clock = new VirtualClock(T0);
     const stop = new AbortController();
     const source = scriptedSource(clock, (i) => {
       if (i === 1) stop.abort();
-      return envelope({ instant_power_w: i });
+      return { ...envelope({ instant_power_w: i }), id: `r${i}` }; // the store keeps one per id
     });
     await runCollector(config({ output: ['file'], file: join(dir, 'out') }), {
       logger: createLogger({ write: () => {} }),
       clock,
       signal: stop.signal,
       createSource: () => source,
+      openStore: () => openStore({ dir }),
+      createDelivery: ({ sinks, store }) => createDelivery({ store: store!, sinks }),
     });
     expect(readFileSync(join(dir, 'out.csv'), 'utf8')).toBe(
       csvHeader() +
