@@ -475,6 +475,18 @@ describe('delivery', () => {
     expect(local.ctl.got).toHaveLength(1);
   });
 
+  test('close does not wait out its grace for a sink whose start fails as it is stopped', async () => {
+    const logger = captureLogger();
+    const local = memorySink('file', false);
+    let abandon: ((e: Error) => void) | null = null;
+    local.sink.start = () => new Promise<void>((_, reject) => (abandon = reject));
+    local.sink.stop = async () => abandon?.(new Error('stopped while starting'));
+    const d = createDelivery({ store: store(), sinks: [local.sink], logger, closeGraceMs: 600_000 });
+    await until(() => abandon !== null);
+    await d.close(); // with the grace waited out, the test's own timeout fails it
+    expect(logger.lines.filter((l) => l.level !== 'debug' && l.msg.includes('will retry'))).toEqual([]);
+  }, 20_000);
+
   test('a sink whose start fails is retried with backoff', async () => {
     const remote = memorySink('gcloud', true);
     let starts = 0;
