@@ -6,7 +6,7 @@
  * row for only the outputs that have not delivered it yet. Bounded: past `max` the oldest is
  * dropped, loudly.
  */
-import { backoffDelay } from '../backoff.js';
+import { type Backoff, backoffDelay } from '../backoff.js';
 import { describeError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { Envelope } from '../reading/record.js';
@@ -25,7 +25,7 @@ export interface PendingWritesOptions {
   /** Readings held at most; default 10,000 (a week at one a minute). */
   max?: number;
   /** Retry pace while the store fails; default 1 s doubling to 60 s. */
-  backoff?: { baseMs: number; maxMs: number };
+  backoff?: Backoff;
   /** Told after held readings went into the store (their outbox rows now exist). */
   onStored?: () => void;
 }
