@@ -10,14 +10,9 @@ export interface Problem {
   message: string;
 }
 
-export interface OutputView {
+/** One output in `GET /api/latest`: its delivery figures, and whether it is failing now. */
+export interface OutputView extends OutputStats {
   name: string;
-  depth: number;
-  delivered: number;
-  failures: number;
-  dropped: number;
-  deadLetters: number;
-  lastError: string | null;
   failing: boolean;
 }
 
