@@ -15,13 +15,13 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../src/log.js';
 import { createDelivery } from '../src/sinks/delivery.js';
 import { openStore } from '../src/store/store.js';
-import { envelope } from '../test/store/envelopes.js';
 import {
   type Destination,
   mqttDestination,
   pubsubDestination,
   webhookDestination,
 } from '../test/support/destinations.js';
+import { envelope } from '../test/support/envelope.js';
 import { startForwarder } from '../test/support/tcp-forwarder.js';
 
 const { values } = parseArgs({ options: { outage: { type: 'string', default: '20' } } });

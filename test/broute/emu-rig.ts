@@ -87,11 +87,3 @@ export async function rig(
   open.push(r);
   return r;
 }
-
-export async function until(cond: () => boolean, ms = 3_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((res) => setTimeout(res, 2));
-  }
-}

@@ -10,7 +10,8 @@ import { silentLogger } from '../../src/log.js';
 import { toKwh } from '../../src/reading/energy.js';
 import { createSkClient } from '../../src/skstack/client.js';
 import { tempDir } from '../support/temp.js';
-import { ID, PASSWORD, rig, START, until } from './emu-rig.js';
+import { until } from '../support/wait.js';
+import { ID, PASSWORD, rig, START } from './emu-rig.js';
 
 describe.each(DONGLES)('meter session against the emulator (%s)', (dongle) => {
   it('cold start scans once; the reading matches the meter model; steady state is 1 SKSENDTO', async () => {

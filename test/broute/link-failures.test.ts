@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCAN_DURATIONS } from '../../src/broute/options.js';
 import { isHemsError } from '../../src/errors.js';
+import { until } from '../support/wait.js';
 import { METER_MAC } from './fake-client.js';
-import { last, rig, until } from './rig.js';
+import { last, rig } from './rig.js';
 
 const NEW_METER = '001C6400036E8CF5';
 
@@ -148,7 +149,7 @@ describe('the transmission-time limit gates every transmitting command (EVENT 32
       },
     });
     const p = r.session.read();
-    await until(() => r.session.status().state === 'tx-limited');
+    await until(() => r.session.status().state === 'tx-limited', 'the tx-limited state', { everyMs: 0 });
     const c = last(r);
     await new Promise((res) => setTimeout(res, 30));
     expect(c.scans).toBe(0);
@@ -167,7 +168,7 @@ describe('the transmission-time limit gates every transmitting command (EVENT 32
       timeouts: { gate: 100 },
     });
     const p = r.session.read();
-    await until(() => r.session.status().state === 'tx-limited');
+    await until(() => r.session.status().state === 'tx-limited', 'the tx-limited state', { everyMs: 0 });
     const c = last(r);
     expect(r.meter.sent).toHaveLength(0);
     expect(c.joins).toBe(0);
@@ -184,7 +185,7 @@ describe('the transmission-time limit gates every transmitting command (EVENT 32
     await first.session.close();
     const r = await rig({ dir: first.dir, meter: first.meter, timeouts: { rescanAfterJoinFailures: 1 } });
     const p = r.session.read();
-    await until(() => r.clients.length === 1);
+    await until(() => r.clients.length === 1, 'the first client', { everyMs: 0 });
     const c = last(r);
     c.joinResults = [false];
     c.hooks.join = () => {

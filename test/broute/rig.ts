@@ -74,11 +74,3 @@ export async function rig(
 }
 
 export const last = (r: Rig): FakeClient => r.clients[r.clients.length - 1]!;
-
-export async function until(cond: () => boolean, ms = 2_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((res) => setImmediate(res));
-  }
-}

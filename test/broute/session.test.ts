@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isHemsError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { tempDir } from '../support/temp.js';
+import { until } from '../support/wait.js';
 import {
   FakeClient,
   FakeMeter,
@@ -13,7 +14,7 @@ import {
   PAN,
   recordingSession,
 } from './fake-client.js';
-import { FAST, ID, last, NOW, rig, until } from './rig.js';
+import { FAST, ID, last, NOW, rig } from './rig.js';
 
 describe('meter session (fake client)', () => {
   it('first start scans, saves the PAN, joins and builds a full reading', async () => {
@@ -189,7 +190,7 @@ describe('meter session (fake client)', () => {
     last(r).event(0x32);
     const before = r.meter.sent.length;
     const p = r.session.read();
-    await until(() => r.session.status().state === 'tx-limited');
+    await until(() => r.session.status().state === 'tx-limited', 'the tx-limited state', { everyMs: 0 });
     expect(r.meter.sent.length).toBe(before);
     last(r).event(0x33);
     await p;
@@ -203,7 +204,7 @@ describe('meter session (fake client)', () => {
     await first.session.close();
     const r = await rig({ dir: first.dir, meter: first.meter });
     const p = r.session.read();
-    await until(() => r.clients.length === 1);
+    await until(() => r.clients.length === 1, 'the first client', { everyMs: 0 });
     last(r).joinResults = [false, false];
     await p;
     expect(last(r).joins).toBe(3);
@@ -214,7 +215,7 @@ describe('meter session (fake client)', () => {
   it('ends a session the dongle still holds (SKJOIN FAIL ER10) with SKTERM, then joins', async () => {
     const r = await rig();
     const p = r.session.read();
-    await until(() => r.clients.length === 1);
+    await until(() => r.clients.length === 1, 'the first client', { everyMs: 0 });
     last(r).holdsSession = true;
     const env = await p;
     expect(env.reading.instant_power_w).toBe(632);
@@ -270,7 +271,7 @@ describe('meter session (fake client)', () => {
       esv: 0x74,
       properties: [{ epc: 0xea, edt: Uint8Array.from(ea) }],
     });
-    await until(() => r.meter.sent.some((f) => f.esv === 0x7a));
+    await until(() => r.meter.sent.some((f) => f.esv === 0x7a), 'the 0x7A answer', { everyMs: 0 });
     const res = r.meter.sent.find((f) => f.esv === 0x7a)!;
     expect(res.tid).toBe(0x0042);
     expect(res.properties).toEqual([{ epc: 0xea, edt: new Uint8Array(0) }]);

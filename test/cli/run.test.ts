@@ -9,16 +9,8 @@ import { HemsError } from '../../src/errors.js';
 import type { Envelope } from '../../src/reading/record.js';
 import type { ReadingSource } from '../../src/service/types.js';
 import type { Delivery } from '../../src/sinks/delivery-api.js';
-import { envelope } from '../sinks/envelopes.js';
-
-/** Polls until `cond()` holds, for at most `ms`. */
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { sampleEnvelope } from '../support/envelope.js';
+import { until } from '../support/wait.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -43,7 +35,7 @@ function setup() {
     read: () =>
       new Promise<Envelope>((resolve) => {
         reads++;
-        release = () => resolve(envelope());
+        release = () => resolve(sampleEnvelope());
       }),
     status: () => {
       throw new Error('unused');

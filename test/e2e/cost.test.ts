@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliRun, runCliOnce, startCli, tempDir } from '../support/cli.js';
 import { type Broker, Observer, startBroker } from '../support/mosquitto.js';
+import { freePort } from '../support/net.js';
+import { until } from '../support/wait.js';
 import { TIERED } from '../tariff/helpers.js';
-import { CREDS, freePort, liveArgs, waitFor } from './harness.js';
+import { CREDS, liveArgs } from './harness.js';
 
 describe('--tariff with MQTT and --http', () => {
   let broker: Broker;
@@ -60,7 +62,7 @@ describe('--tariff with MQTT and --http', () => {
     // The basic charge alone is 935.25 (30 A): the bill is at least 935 yen.
     expect(cost.cost_period_yen).toBeGreaterThanOrEqual(935);
     expect(cost.energy_period_kwh).toBeGreaterThan(0);
-    await waitFor(async () => {
+    await until(async () => {
       const text = await (await fetch(`${base}/metrics`)).text();
       const api = (await (await fetch(`${base}/api/cost`)).json()) as { soFar: { yen: number } };
       const metric = new RegExp(`^hems_cost_period_yen\\{period="${cost.period}"\\} (\\d+)$`, 'm').exec(text);

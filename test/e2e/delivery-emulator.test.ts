@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runCliOnce, tempDir } from '../support/cli.js';
 import { pubsubDestination } from '../support/destinations.js';
 import { pubsubEmulatorInstalled } from '../support/pubsub-emulator.js';
-import { collect, waitFor } from './harness.js';
+import { until } from '../support/wait.js';
+import { collect } from './harness.js';
 
 // The built CLI publishing to Google's own Pub/Sub emulator, messages pulled back through a
 // subscription. Where the emulator is not installed (it needs the Cloud SDK and Java), the same
@@ -26,7 +27,7 @@ describe(`built CLI -o gcloud against ${backend}`, () => {
       const stored = exported.stdout.split('\n').filter((l) => l !== '');
       // Pull order is not guaranteed (no ordering key); compare as sets, by reading id.
       const byId = () => new Map(dest.arrivals().map((m) => [m.attributes?.reading_id, m]));
-      await waitFor(() => byId().size >= stored.length, 'every stored reading pulled back', 15_000);
+      await until(() => byId().size >= stored.length, 'every stored reading pulled back', { ms: 15_000 });
       expect([...new Set(dest.arrivals().map((m) => m.body))].sort()).toEqual([...stored].sort());
       expect(byId().size).toBe(stored.length);
       for (const m of byId().values()) expect(m.attributes?.meter).toBe(meter);

@@ -10,8 +10,8 @@ import Database from 'better-sqlite3';
 import { describe, it } from 'vitest';
 import { renderRecord } from '../../src/sinks/format.js';
 import { openStore } from '../../src/store/store.js';
-import { envelope } from '../store/envelopes.js';
 import { cleanEnv, MAIN, runCliOnce, tempDir } from '../support/cli.js';
+import { envelope } from '../support/envelope.js';
 
 /** A state dir whose store holds readings 0..n-1 (one transaction, so thousands are quick). */
 function seeded(n: number): string {

@@ -1,11 +1,11 @@
 /** Shared pieces of the end-to-end tests: the emulator process, a socat PTY, record checks. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { READING_KEYS } from '../../src/reading/record.js';
 import { type CliRun, runCliOnce, startCli } from '../support/cli.js';
+import { until } from '../support/wait.js';
 
 export const ID = 'F1E2D3C4B5A69788796A5B4C3D2E1F0A';
 export const PASSWORD = 'Pw3xQ9zR7kLm';
@@ -40,7 +40,7 @@ export async function startPty(port: number, dir: string): Promise<Pty> {
   const path = join(dir, 'ttyHEMS');
   const child = spawn('socat', [`pty,raw,echo=0,link=${path}`, `tcp:127.0.0.1:${port}`], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  await waitFor(() => existsSync(path) || child.exitCode !== null, 'the socat PTY link');
+  await until(() => existsSync(path) || child.exitCode !== null, 'the socat PTY link');
   expect(child.exitCode).toBeNull();
   return {
     path,
@@ -50,31 +50,6 @@ export async function startPty(port: number, dir: string): Promise<Pty> {
       await exited;
     },
   };
-}
-
-export async function waitFor(
-  cond: () => boolean | Promise<boolean>,
-  what: string,
-  ms = 10_000,
-): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** A port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** A reading every second, live records only (no backfill), state in `stateDir`. */

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Emulator } from '../../src/emulator/index.js';
 import { type CliRun, startCli, tempDir } from '../support/cli.js';
-import { CREDS, freePort, ID, liveArgs, PASSWORD, waitFor } from './harness.js';
+import { freePort } from '../support/net.js';
+import { until } from '../support/wait.js';
+import { CREDS, ID, liveArgs, PASSWORD } from './harness.js';
 
 interface Health {
   code: number;
@@ -45,7 +47,7 @@ async function start(): Promise<{ emu: Emulator; run: CliRun; http: number }> {
     await emu.close();
   });
   await run.until(() => run.stdout().includes('instant_power_w'), 'the first reading');
-  await waitFor(async () => (await health(http)).code === 200, '/healthz 200');
+  await until(async () => (await health(http)).code === 200, '/healthz 200');
   return { emu, run, http };
 }
 
@@ -54,7 +56,7 @@ describe('/healthz follows the link state at once', () => {
     const { emu, http } = await start();
     expect(await sessionUpMetric(http)).toBe(1);
     emu.terminateSession();
-    await waitFor(async () => (await health(http)).code === 503, '/healthz 503 after EVENT 26', 1_000);
+    await until(async () => (await health(http)).code === 503, '/healthz 503 after EVENT 26', { ms: 1_000 });
     expect((await health(http)).state).toBe('ready');
     expect(await sessionUpMetric(http)).toBe(0);
   });
@@ -62,7 +64,9 @@ describe('/healthz follows the link state at once', () => {
   it('the dongle goes away (port closed): 503 within a second', async () => {
     const { emu, http } = await start();
     emu.unplug();
-    await waitFor(async () => (await health(http)).code === 503, '/healthz 503 after the unplug', 1_000);
+    await until(async () => (await health(http)).code === 503, '/healthz 503 after the unplug', {
+      ms: 1_000,
+    });
     expect((await health(http)).state).toMatch(/^(closed|opening|backing-off)$/);
   });
 });

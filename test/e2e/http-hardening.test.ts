@@ -9,8 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { addDays, dayBounds, localDateOf } from '../../src/http/halfhours.js';
 import { type CliRun, startCli, tempDir } from '../support/cli.js';
 import { getFrom, openSilentSockets } from '../support/http-server.js';
+import { freePort } from '../support/net.js';
 import { seedReadings } from '../support/seed-store.js';
-import { CREDS, freePort, waitFor } from './harness.js';
+import { until } from '../support/wait.js';
+import { CREDS } from './harness.js';
 
 const runs: CliRun[] = [];
 afterEach(async () => {
@@ -58,7 +60,7 @@ describe('--http hardening', () => {
     const port = await freePort();
     // 256 descriptors: without a cap, 1000 sockets would take them all (EMFILE).
     const run = await collector(port, ['-i', '1', '-o', 'file', '--file', file], { maxOpenFiles: 256 });
-    await waitFor(() => lines(file) >= 2, 'a first record in the file', 30_000);
+    await until(() => lines(file) >= 2, 'a first record in the file', { ms: 30_000 });
 
     const flood = await openSilentSockets(port, 1000);
     try {
@@ -66,7 +68,7 @@ describe('--http hardening', () => {
       const health = await getFrom(port, '/healthz');
       expect(health.status).toBe(200);
       expect(readdirSync(`/proc/${run.child.pid}/fd`).length).toBeLessThan(160);
-      await waitFor(() => lines(file) >= atFlood + 2, 'records written during the flood', 30_000);
+      await until(() => lines(file) >= atFlood + 2, 'records written during the flood', { ms: 30_000 });
       expect(run.stderr()).not.toContain('EMFILE');
     } finally {
       for (const sock of flood) sock.destroy();
@@ -107,7 +109,7 @@ describe('--http hardening', () => {
         return r;
       }),
     );
-    await waitFor(() => sent === 20, 'the heavy requests to leave');
+    await until(() => sent === 20, 'the heavy requests to leave');
     const health = await getFrom(port, '/healthz');
     const answeredAtHealth = answered;
     const days = await Promise.all(heavy);

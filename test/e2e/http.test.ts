@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { type CliRun, ROOT, startCli, tempDir } from '../support/cli.js';
+import { freePort } from '../support/net.js';
 import { awayFromMidnight } from '../support/time-zone.js';
-import { CREDS, freePort, liveReadings, type Rec, type Sim, startSim, waitFor } from './harness.js';
+import { until } from '../support/wait.js';
+import { CREDS, liveReadings, type Rec, type Sim, startSim } from './harness.js';
 
 interface HalfHourDay {
   stored: number;
@@ -56,7 +58,7 @@ describe('--http with --port sim (default backfill)', () => {
     let text = '';
     let last: Rec | undefined;
     // A reading may land between the scrape and the look at stdout: retry until they agree.
-    await waitFor(async () => {
+    await until(async () => {
       text = await (await fetch(`${base}/metrics`)).text();
       last = latest(run);
       const count = Number(/^hems_readings_total (\d+)$/m.exec(text)?.[1] ?? 0);
@@ -97,7 +99,7 @@ describe('--http with --port sim (default backfill)', () => {
     );
     // The backfill said how far it was, and /api/latest (the dashboard's line) says it is done.
     expect(run.stderr()).toMatch(/recovering history: \d+ day\(s\) left/);
-    await waitFor(
+    await until(
       async () =>
         ((await (await fetch(`${base}/api/latest`)).json()) as { history: { daysLeft: number | null } })
           .history.daysLeft === 0,
@@ -112,7 +114,7 @@ describe('--http with --port sim (default backfill)', () => {
       });
       await page.goto(`${base}/`);
       await page.waitForSelector('#power:not([data-value=""])');
-      await waitFor(
+      await until(
         async () =>
           (await page.getAttribute('#power', 'data-value')) === String(latest(run)?.instant_power_w),
         'the page to show the latest reading',

@@ -15,7 +15,8 @@ import {
 } from '../support/destinations.js';
 import { pubsubEmulatorInstalled } from '../support/pubsub-emulator.js';
 import { startForwarder } from '../support/tcp-forwarder.js';
-import { collect, exported, loggedTimes, stderrLines, waitFor } from './harness.js';
+import { until } from '../support/wait.js';
+import { collect, exported, loggedTimes, stderrLines } from './harness.js';
 
 const OUTAGE_MS = 20_000;
 /** What the issue asks for; the design (retries capped at 10 s, each on a fresh connection)
@@ -80,10 +81,10 @@ describe.concurrent('an output whose path resets every connection for the first 
         const stored = await exported(dir);
         expect(stored.length).toBeGreaterThanOrEqual(takenWhileDown);
         // Pub/Sub messages come back through a subscription, a moment later.
-        await waitFor(
+        await until(
           () => new Set(dest.arrivals().map((a) => timeOf(a.body))).size >= stored.length,
           `all ${stored.length} readings at the ${dest.backend}`,
-          15_000,
+          { ms: 15_000 },
         );
         const got = [...new Set(dest.arrivals().map((a) => timeOf(a.body)))].sort();
         expect(got).toEqual(stored.map(timeOf).sort());

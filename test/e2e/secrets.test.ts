@@ -5,8 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/cli.js';
-import { freePort, startHookServer } from '../support/http-server.js';
-import { collect, ID, waitFor } from './harness.js';
+import { startHookServer } from '../support/http-server.js';
+import { freePort } from '../support/net.js';
+import { until } from '../support/wait.js';
+import { collect, ID } from './harness.js';
 
 describe('secrets in logs and in /api/latest', () => {
   it('masks a 3-character password in the --debug serial trace, as a whole word only', async () => {
@@ -35,7 +37,7 @@ describe('secrets in logs and in /api/latest', () => {
     try {
       await hook.waitFor((h) => h.received.length >= 1);
       let lastError = '';
-      await waitFor(async () => {
+      await until(async () => {
         const latest = (await (await fetch(`http://127.0.0.1:${httpPort}/api/latest`)).json()) as {
           outputs: { name: string; lastError: string | null }[];
         };

@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, getRequest } from '../../src/echonet/frame.js';
 import type { ReplyRecord } from '../../src/emulator/index.js';
 import { runCliOnce, tempDir } from '../support/cli.js';
-import { CREDS, type Sim, startSim, waitFor } from './harness.js';
+import { until } from '../support/wait.js';
+import { CREDS, type Sim, startSim } from './harness.js';
 
 const METER_IP = 'FE80:0000:0000:0000:021C:6400:036E:8CF5';
 
@@ -88,7 +89,7 @@ describe('simulate --field', () => {
     const count = (s: string) => text.split(s).length - 1;
     try {
       // The previous "process" left a join running: it ends with EVENT 25 right after we attach.
-      await waitFor(() => count(`EVENT 25 ${METER_IP}`) >= 1, 'the stale join to end');
+      await until(() => count(`EVENT 25 ${METER_IP}`) >= 1, 'the stale join to end');
       const sent: number[] = [];
       // Every 100 ms a Get. Field rates × 0.01: re-auth 2.4 s after the join, TX limit at 4.2 s
       // for 0.4 s, the meter silent at 5.4 s, the module reset at 6 s (echo comes back on).
@@ -105,11 +106,9 @@ describe('simulate --field', () => {
         socket.write(get(tid));
       }, 100);
       try {
-        await waitFor(
-          () => Object.values(seen()).every(Boolean),
-          'a re-auth, a TX limit and a reset',
-          20_000,
-        );
+        await until(() => Object.values(seen()).every(Boolean), 'a re-auth, a TX limit and a reset', {
+          ms: 20_000,
+        });
       } finally {
         clearInterval(ticker);
       }

@@ -13,7 +13,8 @@ import { describe, expect, it } from 'vitest';
 import type { ReplyRecord } from '../../src/emulator/index.js';
 import { toKwh } from '../../src/reading/energy.js';
 import { startCli, tempDir } from '../support/cli.js';
-import { CREDS, freePort, liveArgs, liveReadings, type Rec, startSim } from './harness.js';
+import { freePort } from '../support/net.js';
+import { CREDS, liveArgs, liveReadings, type Rec, startSim } from './harness.js';
 
 /** Compressed time: 1 emulated second = SCALE real seconds, for the emulator and the collector. */
 const SCALE = 0.02;

@@ -12,9 +12,11 @@ import { describe, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
 import { launchChromium } from '../support/browser.js';
 import { runCliOnce, startCli, tempDir } from '../support/cli.js';
-import { freePort, startHookServer } from '../support/http-server.js';
+import { startHookServer } from '../support/http-server.js';
+import { freePort } from '../support/net.js';
 import { awayFromMidnight } from '../support/time-zone.js';
-import { jsonLines, liveArgs, stderrLines, stdoutLines, waitFor } from './harness.js';
+import { until } from '../support/wait.js';
+import { jsonLines, liveArgs, stderrLines, stdoutLines } from './harness.js';
 
 /** Stored readings as JSON lines, and what export said. */
 async function exported(stateDir: string): Promise<{ code: number | null; lines: string[]; stderr: string }> {
@@ -100,7 +102,7 @@ describe.concurrent('store faults through the built CLI', () => {
       await run.until(() => /held in memory are now stored/.test(run.stderr()), 'the held readings stored');
       const printedBefore = stdoutLines(run).length;
       await run.until(() => stdoutLines(run).length >= printedBefore + 1, 'one more reading');
-      await waitFor(async () => (await fetch(`${url}/healthz`)).status === 200, '/healthz back to 200');
+      await until(async () => (await fetch(`${url}/healthz`)).status === 200, '/healthz back to 200');
       expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^hems_store_up 1$/m);
       expect(await run.stop()).toBe(0);
       const out = await exported(state);

@@ -182,12 +182,3 @@ export function lines(bytes: Buffer): string[] {
   }
   return out;
 }
-
-/** Resolves once `cond()` holds, checking every few ms; rejects after `ms`. */
-export async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

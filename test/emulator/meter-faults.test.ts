@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame } from '../../src/echonet/frame.js';
 import { NO_DATA } from '../../src/emulator/index.js';
-import { configured, erxudps, getTo, joined, lines, PWD, RBID, until } from './host.js';
+import { until } from '../support/wait.js';
+import { configured, erxudps, getTo, joined, lines, PWD, RBID } from './host.js';
 import { makeEmulator as make } from './make.js';
 
 const answers = (bytes: Buffer) =>
@@ -60,9 +61,11 @@ describe('a silent meter', () => {
 
   it('silentEvery / silentFor: the meter goes silent in windows, visible in faults.meterSilent', async () => {
     const emu = make({ latencyScale: 0.01, faults: { silentEvery: 5, silentFor: 2 } });
-    await until(() => emu.faults.meterSilent, 'a silent window');
-    await until(() => !emu.faults.meterSilent, 'its end');
-    await until(() => emu.faults.meterSilent, 'the next window');
+    // Windows of 20 ms (latency scale 0.01): checked every 2 ms so none passes unseen.
+    const every2ms = { ms: 3000, everyMs: 2 };
+    await until(() => emu.faults.meterSilent, 'a silent window', every2ms);
+    await until(() => !emu.faults.meterSilent, 'its end', every2ms);
+    await until(() => emu.faults.meterSilent, 'the next window', every2ms);
   });
 
   it('dropResponses is kept: the send succeeds, no answer comes', async () => {

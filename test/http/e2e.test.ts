@@ -20,6 +20,7 @@ import type { Sink } from '../../src/sinks/types.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { recordingSession } from '../broute/fake-client.js';
 import { japanesePhone, launchChromium, OVERFLOW_JS } from '../support/browser.js';
+import { until } from '../support/wait.js';
 
 type MeterSession = ReturnType<typeof recordingSession>;
 
@@ -41,19 +42,6 @@ const FAST: Partial<SessionTimeouts> = {
   gate: 2_000,
   term: 100,
 };
-
-async function until<T>(
-  what: () => T | undefined | false | Promise<T | undefined | false>,
-  ms = 5_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await what();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function session(emu: Emulator, dir: string, clock: () => number, timeouts = FAST): MeterSession {
   return recordingSession({

@@ -14,6 +14,7 @@ import {
 } from '../../src/http/server.js';
 import { silentLogger } from '../../src/log.js';
 import { getFrom, openSilentSockets } from '../support/http-server.js';
+import { until } from '../support/wait.js';
 import { captureLogger, delivery, env, memoryStore, status } from './fakes.js';
 
 const MIN = 60_000;
@@ -297,7 +298,7 @@ describe('hardening', () => {
     expect(res.status).toBe(200);
     // At most 4 stay open at the server (the 3 newest silent ones and /healthz's): the
     // others were closed, oldest first.
-    await waitUntil(() => idle.filter((sock) => sock.closed).length >= 9);
+    await until(() => idle.filter((sock) => sock.closed).length >= 9);
     expect(idle.slice(0, 9).every((sock) => sock.closed)).toBe(true);
     for (const sock of idle) sock.destroy();
   });
@@ -314,10 +315,6 @@ describe('hardening', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
   });
 });
-
-async function waitUntil(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 10));
-}
 
 describe('listen address', () => {
   it('parses host:port forms', () => {

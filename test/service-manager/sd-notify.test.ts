@@ -11,6 +11,7 @@ import {
   notifyArgs,
   watchdogIntervalMs,
 } from '../../src/service/sd-notify.js';
+import { until } from '../support/wait.js';
 
 class FakeChild extends EventEmitter implements NotifyChild {
   unref(): void {}
@@ -155,13 +156,11 @@ describe('createNotifier with the real systemd-notify', () => {
     receiver.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
     });
-    const waitFor = async (text: string) => {
-      const deadline = Date.now() + 10_000;
-      while (!out.includes(text)) {
-        if (Date.now() > deadline) throw new Error(`no ${text} within 10 s; got: ${out}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    const waitFor = (text: string) =>
+      until(
+        () => out.includes(text),
+        () => `${text}; got: ${out}`,
+      );
     try {
       await waitFor('BOUND');
       const n = createNotifier({ env: { NOTIFY_SOCKET: socketPath } });

@@ -11,7 +11,7 @@ import { createDelivery } from '../../src/sinks/delivery.js';
 import type { Delivery } from '../../src/sinks/delivery-api.js';
 import { csvHeader, renderRecord } from '../../src/sinks/format.js';
 import { openStore } from '../../src/store/store.js';
-import { envelope } from '../sinks/envelopes.js';
+import { envelope, sampleEnvelope } from '../support/envelope.js';
 import { tempDir } from '../support/temp.js';
 import { VirtualClock } from './virtual-clock.js';
 
@@ -88,7 +88,7 @@ describe('runCollector', () => {
       if (i === 3) stop.abort();
       return i === 1
         ? new HemsError('METER_TIMEOUT', 'meter did not answer')
-        : envelope({ instant_power_w: i });
+        : sampleEnvelope({ instant_power_w: i });
     });
     await runCollector(config(), {
       logger: createLogger({ write: (l) => logs.push(l), now: () => clock.now() }),
@@ -116,7 +116,7 @@ describe('runCollector', () => {
       (i) => {
         starts.push(clock.now());
         if (i === 2) stop.abort();
-        return envelope({ instant_power_w: i });
+        return sampleEnvelope({ instant_power_w: i });
       },
       1000,
     );
@@ -142,7 +142,7 @@ describe('runCollector', () => {
     const { d, submitted } = recordingDelivery();
     const source = scriptedSource(clock, () => {
       stop.abort(); // SIGTERM arrives while the meter is being read
-      return envelope();
+      return sampleEnvelope();
     });
     await runCollector(config(), {
       logger: createLogger({ write: () => {} }),
@@ -180,7 +180,7 @@ describe('runCollector', () => {
     const stop = new AbortController();
     const source = scriptedSource(clock, (i) => {
       if (i === 1) stop.abort();
-      return { ...envelope({ instant_power_w: i }), id: `r${i}` }; // the store keeps one per id
+      return envelope(i);
     });
     await runCollector(config({ output: ['file'], file: join(dir, 'out') }), {
       logger: createLogger({ write: () => {} }),
@@ -191,9 +191,7 @@ describe('runCollector', () => {
       createDelivery: ({ sinks, store }) => createDelivery({ store: store!, sinks }),
     });
     expect(readFileSync(join(dir, 'out.csv'), 'utf8')).toBe(
-      csvHeader() +
-        renderRecord('csv', envelope({ instant_power_w: 0 })) +
-        renderRecord('csv', envelope({ instant_power_w: 1 })),
+      csvHeader() + renderRecord('csv', envelope(0)) + renderRecord('csv', envelope(1)),
     );
   });
 });

@@ -7,7 +7,7 @@ import { expect, test } from 'vitest';
 import { createDelivery } from '../../src/sinks/delivery.js';
 import { createWebhookSink } from '../../src/sinks/webhook.js';
 import { openStore } from '../../src/store/store.js';
-import { envelope } from '../store/envelopes.js';
+import { envelope } from '../support/envelope.js';
 import { startHookServer } from '../support/http-server.js';
 
 const writer = fileURLToPath(new URL('../support/store-writer.ts', import.meta.url));

@@ -12,9 +12,11 @@ import { type OutputName, REMOTE_RETRY, type Sink } from '../../src/sinks/types.
 import { createWebhookSink } from '../../src/sinks/webhook.js';
 import { type LiveStore, openLiveStore } from '../../src/store/live.js';
 import { openStore, type Store } from '../../src/store/store.js';
-import { envelope } from '../store/envelopes.js';
-import { freePort, type HookServer, startHookServer } from '../support/http-server.js';
+import { envelope } from '../support/envelope.js';
+import { type HookServer, startHookServer } from '../support/http-server.js';
 import { captureLogger } from '../support/logger.js';
+import { freePort } from '../support/net.js';
+import { until } from '../support/wait.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -60,15 +62,6 @@ function memorySink(name: OutputName, remote: boolean) {
     async stop() {},
   };
   return { sink, ctl };
-}
-
-/** Polls a condition with a bounded deadline (for outcomes with no event to await). */
-async function until(pred: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => envelope(from + i).id);

@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveFilePath } from '../../src/config/schema.js';
 import { type AppendFile, createFileSink, openAppend } from '../../src/sinks/file.js';
 import { csvHeader, renderRecord } from '../../src/sinks/format.js';
+import { sampleEnvelope } from '../support/envelope.js';
 import { outputFailure } from '../support/output-failure.js';
-import { envelope } from './envelopes.js';
 
 let dir: string;
 beforeEach(() => {
@@ -34,36 +34,38 @@ describe('extension rule (as the original: append the format extension unless on
 describe('file sink', () => {
   it('writes the CSV header only when the file is new, also across a restart', async () => {
     const path = join(dir, 'data.csv');
-    await createFileSink({ path, format: 'csv' }).deliver(envelope());
-    await createFileSink({ path, format: 'csv' }).deliver(envelope({ instant_power_w: 7 }));
+    await createFileSink({ path, format: 'csv' }).deliver(sampleEnvelope());
+    await createFileSink({ path, format: 'csv' }).deliver(sampleEnvelope({ instant_power_w: 7 }));
     expect(readFileSync(path, 'utf8')).toBe(
-      csvHeader() + renderRecord('csv', envelope()) + renderRecord('csv', envelope({ instant_power_w: 7 })),
+      csvHeader() +
+        renderRecord('csv', sampleEnvelope()) +
+        renderRecord('csv', sampleEnvelope({ instant_power_w: 7 })),
     );
   });
 
   it('writes the header into an existing empty file and appends to existing data', async () => {
     const empty = join(dir, 'empty.csv');
     writeFileSync(empty, '');
-    await createFileSink({ path: empty, format: 'csv' }).deliver(envelope());
-    expect(readFileSync(empty, 'utf8')).toBe(csvHeader() + renderRecord('csv', envelope()));
+    await createFileSink({ path: empty, format: 'csv' }).deliver(sampleEnvelope());
+    expect(readFileSync(empty, 'utf8')).toBe(csvHeader() + renderRecord('csv', sampleEnvelope()));
     const json = join(dir, 'data.json');
     writeFileSync(json, 'previous\n');
-    await createFileSink({ path: json, format: 'json' }).deliver(envelope());
-    expect(readFileSync(json, 'utf8')).toBe(`previous\n${renderRecord('json', envelope())}`);
+    await createFileSink({ path: json, format: 'json' }).deliver(sampleEnvelope());
+    expect(readFileSync(json, 'utf8')).toBe(`previous\n${renderRecord('json', sampleEnvelope())}`);
   });
 
   it('appends yaml documents', async () => {
     const path = join(dir, 'd.yaml');
     const sink = createFileSink({ path, format: 'yaml' });
-    await sink.deliver(envelope());
-    await sink.deliver(envelope());
-    expect(readFileSync(path, 'utf8')).toBe(renderRecord('yaml', envelope()).repeat(2));
+    await sink.deliver(sampleEnvelope());
+    await sink.deliver(sampleEnvelope());
+    expect(readFileSync(path, 'utf8')).toBe(renderRecord('yaml', sampleEnvelope()).repeat(2));
   });
 
   it('reports a full disk (/dev/full) as a retryable "disk full" output failure', async () => {
     if (!existsSync('/dev/full')) throw new Error('/dev/full is missing on this machine');
     const err = await outputFailure(
-      createFileSink({ path: '/dev/full', format: 'json' }).deliver(envelope()),
+      createFileSink({ path: '/dev/full', format: 'json' }).deliver(sampleEnvelope()),
     );
     expect(err.message).toBe('disk full writing /dev/full');
     expect(err.code).toBe('OUTPUT_RETRYABLE');
@@ -71,7 +73,7 @@ describe('file sink', () => {
 
   it('cuts a short write back to the previous size so no half record stays', async () => {
     const path = join(dir, 'short.csv');
-    await createFileSink({ path, format: 'csv' }).deliver(envelope());
+    await createFileSink({ path, format: 'csv' }).deliver(sampleEnvelope());
     const before = readFileSync(path, 'utf8');
     // A real file whose write stops half way, as on a nearly full disk.
     const shortWrites = async (p: string): Promise<AppendFile> => {
@@ -80,14 +82,16 @@ describe('file sink', () => {
     };
     const err = await outputFailure(
       createFileSink({ path, format: 'csv', openFile: shortWrites }).deliver(
-        envelope({ instant_power_w: 9 }),
+        sampleEnvelope({ instant_power_w: 9 }),
       ),
     );
     expect(err.message).toBe(`disk full writing ${path}`);
     expect(readFileSync(path, 'utf8')).toBe(before);
     // The next cycle succeeds and the record is whole.
-    await createFileSink({ path, format: 'csv' }).deliver(envelope({ instant_power_w: 9 }));
-    expect(readFileSync(path, 'utf8')).toBe(before + renderRecord('csv', envelope({ instant_power_w: 9 })));
+    await createFileSink({ path, format: 'csv' }).deliver(sampleEnvelope({ instant_power_w: 9 }));
+    expect(readFileSync(path, 'utf8')).toBe(
+      before + renderRecord('csv', sampleEnvelope({ instant_power_w: 9 })),
+    );
   });
 
   it('cuts back after a failing write (ENOSPC) too', async () => {
@@ -104,7 +108,7 @@ describe('file sink', () => {
       };
     };
     const err = await outputFailure(
-      createFileSink({ path, format: 'json', openFile: failing }).deliver(envelope()),
+      createFileSink({ path, format: 'json', openFile: failing }).deliver(sampleEnvelope()),
     );
     expect(err.message).toBe(`disk full writing ${path}`);
     expect(readFileSync(path, 'utf8')).toBe('kept\n');
@@ -116,14 +120,16 @@ describe('file sink', () => {
       throw Object.assign(new Error("EACCES: permission denied, open '/var/x.csv'"), { code: 'EACCES' });
     };
     const err = await outputFailure(
-      createFileSink({ path: '/var/x.csv', format: 'csv', openFile: denied }).deliver(envelope()),
+      createFileSink({ path: '/var/x.csv', format: 'csv', openFile: denied }).deliver(sampleEnvelope()),
     );
     expect(err.message).toBe('permission denied writing /var/x.csv');
     expect(err.code).toBe('OUTPUT_RETRYABLE');
     const missing = join(dir, 'nope', 'x.csv');
-    const err2 = await outputFailure(createFileSink({ path: missing, format: 'csv' }).deliver(envelope()));
+    const err2 = await outputFailure(
+      createFileSink({ path: missing, format: 'csv' }).deliver(sampleEnvelope()),
+    );
     expect(err2.message).toBe(`cannot write ${missing}: its directory does not exist`);
-    const err3 = await outputFailure(createFileSink({ path: dir, format: 'csv' }).deliver(envelope()));
+    const err3 = await outputFailure(createFileSink({ path: dir, format: 'csv' }).deliver(sampleEnvelope()));
     expect(err3.message).toBe(`cannot write ${dir}: it is a directory`);
   });
 });

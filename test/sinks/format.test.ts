@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { READING_KEYS } from '../../src/reading/record.js';
 import { csvHeader, pyFloat, renderRecord } from '../../src/sinks/format.js';
-import { envelope } from './envelopes.js';
+import { sampleEnvelope } from '../support/envelope.js';
 
 describe('pyFloat (Python repr of a float)', () => {
   it.each([
@@ -28,7 +28,7 @@ describe('pyFloat (Python repr of a float)', () => {
 
 describe('json', () => {
   it('writes one json.dumps-style line with the 10 keys in order and Python floats', () => {
-    const line = renderRecord('json', envelope({ current_r_a: 5, cumulative_power_kwh: 17013 }));
+    const line = renderRecord('json', sampleEnvelope({ current_r_a: 5, cumulative_power_kwh: 17013 }));
     expect(line).toBe(
       '{"timestamp": "2023-10-27T10:00:00.123456+00:00", "cumulative_power_kwh": 17013.0, ' +
         '"instant_power_w": 500, "current_a": 7.5, "current_r_a": 5.0, "current_t_a": 2.5, ' +
@@ -39,30 +39,34 @@ describe('json', () => {
   });
 
   it('writes null for missing values and adds backfill only for backfilled slots', () => {
-    const line = renderRecord('json', envelope({ current_t_a: null, instant_power_w: null }, true));
+    const line = renderRecord(
+      'json',
+      sampleEnvelope({ current_t_a: null, instant_power_w: null }, { backfill: true }),
+    );
     const obj = JSON.parse(line) as Record<string, unknown>;
     expect(obj.current_t_a).toBeNull();
     expect(obj.instant_power_w).toBeNull();
     expect(obj.backfill).toBe(true);
     expect(line).toContain('"current_t_a": null');
-    expect(JSON.parse(renderRecord('json', envelope())).backfill).toBeUndefined();
+    expect(JSON.parse(renderRecord('json', sampleEnvelope())).backfill).toBeUndefined();
   });
 });
 
 describe('yaml', () => {
   it('writes one document per reading that the yaml package reads back exactly', () => {
-    const text = renderRecord('yaml', envelope({ current_t_a: null })) + renderRecord('yaml', envelope());
+    const text =
+      renderRecord('yaml', sampleEnvelope({ current_t_a: null })) + renderRecord('yaml', sampleEnvelope());
     const docs = parseAllDocuments(text);
     expect(docs).toHaveLength(2);
     const first = (docs[0] as { toJS(): Record<string, unknown> }).toJS();
     expect(Object.keys(first)).toEqual([...READING_KEYS]);
-    expect(first).toEqual({ ...envelope({ current_t_a: null }).reading });
+    expect(first).toEqual({ ...sampleEnvelope({ current_t_a: null }).reading });
   });
 
   it('quotes timestamps like PyYAML, keeps floats floats, writes null', () => {
     const text = renderRecord(
       'yaml',
-      envelope({ current_r_a: 5, current_t_a: null, cumulative_power_kwh: 1e16 }),
+      sampleEnvelope({ current_r_a: 5, current_t_a: null, cumulative_power_kwh: 1e16 }),
     );
     expect(text.split('\n')).toEqual([
       '---',
@@ -90,7 +94,9 @@ describe('csv', () => {
   });
 
   it('writes one row, empty cells for null, Python floats, no backfill column', () => {
-    expect(renderRecord('csv', envelope({ current_r_a: 5, current_t_a: null }, true))).toBe(
+    expect(
+      renderRecord('csv', sampleEnvelope({ current_r_a: 5, current_t_a: null }, { backfill: true })),
+    ).toBe(
       '2023-10-27T10:00:00.123456+00:00,12345.6,500,7.5,5.0,,2023-10-27T10:00:00+00:00,12345.5,' +
         '2023-10-27T09:30:00+00:00,0.2\n',
     );

@@ -15,31 +15,17 @@ import {
   staleConfigClears,
   statusTopic,
 } from '../../src/sinks/mqtt-discovery.js';
+import { sampleEnvelope } from '../support/envelope.js';
 
 const MAC = '001D129012345678';
+const TIME = '2023-10-27T10:00:00.123000+00:00';
+const EXTRAS = { manufacturer: '000016', serial: 'SN-0042' };
 const ORIGIN = { name: 'hems-data-collector', sw: '1.2.3', url: 'https://example.test/hems' };
 const OPTS = { prefix: 'hems', discoveryPrefix: 'homeassistant', origin: ORIGIN };
 
+/** The README sample from a known meter with its make and serial (whole-millisecond time). */
 function envelope(over: Partial<Envelope> = {}): Envelope {
-  return {
-    id: 'r1',
-    meter: MAC,
-    backfill: false,
-    reading: {
-      timestamp: '2023-10-27T10:00:00.123000+00:00',
-      cumulative_power_kwh: 12345.6,
-      instant_power_w: 500,
-      current_a: 7.5,
-      current_r_a: 5,
-      current_t_a: 2.5,
-      historical_timestamp: '2023-10-27T10:00:00+00:00',
-      historical_cumulative_power_kwh: 12345.5,
-      recent_30min_timestamp: '2023-10-27T09:30:00+00:00',
-      recent_30min_consumption_kwh: 0.2,
-    },
-    extras: { manufacturer: '000016', serial: 'SN-0042' },
-    ...over,
-  };
+  return sampleEnvelope({ timestamp: TIME }, { meter: MAC, extras: EXTRAS, ...over });
 }
 
 describe('topics', () => {

@@ -6,35 +6,31 @@ import { createLogger, silentLogger } from '../../src/log.js';
 import type { Envelope } from '../../src/reading/record.js';
 import { createMqttSink, type MqttOptions, type MqttSink } from '../../src/sinks/mqtt.js';
 import { discoveryMessages } from '../../src/sinks/mqtt-discovery.js';
-import { type Broker, freePort, Observer, startBroker, waitFor } from '../support/mosquitto.js';
+import { sampleEnvelope } from '../support/envelope.js';
+import { type Broker, Observer, startBroker } from '../support/mosquitto.js';
+import { freePort } from '../support/net.js';
 import { outputFailure } from '../support/output-failure.js';
 import { startForwarder } from '../support/tcp-forwarder.js';
+import { until } from '../support/wait.js';
 
 const MAC = '001D129012345678';
 const READING_TOPIC = 'hems/001d129012345678/reading';
 const BACKFILL_TOPIC = 'hems/001d129012345678/backfill';
 const ORIGIN = { name: 'hems-data-collector', sw: '9.9.9', url: 'https://example.test/hems' };
 
+/** The README sample (no T-phase current) from a known meter, with its id and power. */
 function envelope(id: string, power: number, over: Partial<Envelope> = {}): Envelope {
-  return {
+  const reading = {
+    timestamp: '2023-10-27T10:00:00.123000+00:00',
+    instant_power_w: power,
+    current_t_a: null,
+  };
+  return sampleEnvelope(reading, {
     id,
     meter: MAC,
-    backfill: false,
-    reading: {
-      timestamp: '2023-10-27T10:00:00.123000+00:00',
-      cumulative_power_kwh: 12345.6,
-      instant_power_w: power,
-      current_a: 7.5,
-      current_r_a: 5,
-      current_t_a: null,
-      historical_timestamp: '2023-10-27T10:00:00+00:00',
-      historical_cumulative_power_kwh: 12345.5,
-      recent_30min_timestamp: '2023-10-27T09:30:00+00:00',
-      recent_30min_consumption_kwh: 0.2,
-    },
     extras: { manufacturer: '000016', serial: 'SN-0042' },
     ...over,
-  };
+  });
 }
 
 const expectedJson = (power: number): string =>
@@ -129,11 +125,11 @@ describe('MQTT sink against Mosquitto', () => {
     await s.deliver(envelope('e', 500, { extras: { cumulative_reverse_kwh: 3.5, serial: 'SN-0042' } }));
     const obs = await observe(['homeassistant/sensor/#']);
     // The retained configs are replayed on subscribe first.
-    await waitFor(() => obs.messages.length >= 6, 5_000, 'retained configs');
+    await until(() => obs.messages.length >= 6, 'retained configs', { ms: 5_000 });
     const start = obs.messages.length;
     expect(start).toBe(6);
     await obs.client.publishAsync('homeassistant/status', 'online', { qos: 1 });
-    await waitFor(() => obs.messages.length >= start + 6, 5_000, 'republished configs');
+    await until(() => obs.messages.length >= start + 6, 'republished configs', { ms: 5_000 });
     const again = obs.messages.slice(start);
     expect(again.map((m) => m.topic.split('/')[3])).toEqual([
       'instant_power',
@@ -221,7 +217,11 @@ describe('MQTT sink against Mosquitto', () => {
     child.stderr.on('data', (d: Buffer) => {
       out += d.toString();
     });
-    await waitFor(() => out.includes('ready'), 15_000, `child ready (output: ${out})`);
+    await until(
+      () => out.includes('ready'),
+      () => `child ready (output: ${out})`,
+      { ms: 15_000 },
+    );
     await obs.next((m) => m.payload === 'online');
     const from = obs.messages.length;
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -235,12 +235,12 @@ describe('MQTT sink against Mosquitto', () => {
     const s = sink({ topicPrefix: 'restart', discovery: false });
     await s.deliver(envelope('r0', 41));
     await broker.stop();
-    await waitFor(() => !s.connected, 5_000, 'the sink to notice the broker is gone');
+    await until(() => !s.connected, 'the sink to notice the broker is gone', { ms: 5_000 });
     const err = await outputFailure(s.deliver(envelope('r1', 42)));
     expect(err.code).toBe('OUTPUT_RETRYABLE');
 
     await broker.start();
-    await waitFor(() => s.connected, 5_000, 'the sink to reconnect');
+    await until(() => s.connected, 'the sink to reconnect', { ms: 5_000 });
     const obs = await observe(['restart/+/reading']);
     // Mosquitto's persistence kept the retained reading across the restart.
     expect(await obs.next((m) => m.retain)).toMatchObject({ payload: expectedJson(41) });

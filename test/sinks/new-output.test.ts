@@ -8,9 +8,10 @@ import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { freePort, waitFor } from '../e2e/harness.js';
 import { APP, NODE, parseEnv, run, VALID_ID } from '../service-manager/helpers.js';
 import { ROOT, runCliOnce, startCli, tempDir } from '../support/cli.js';
+import { freePort } from '../support/net.js';
+import { until } from '../support/wait.js';
 
 const exec = promisify(execFile);
 const copy = tempDir('hems-new-output-');
@@ -99,7 +100,7 @@ describe('a new output added by one file and one registry entry', () => {
       { main, env: { HEMS_HTTP: `127.0.0.1:${port}`, HEMS_STATE_DIR: state, HEMS_BACKFILL_DAYS: '0' } },
     );
     let metrics = '';
-    await waitFor(async () => {
+    await until(async () => {
       if (cli.child.exitCode !== null) throw new Error(`the collector exited: ${cli.stderr()}`);
       metrics = await fetch(`http://127.0.0.1:${port}/metrics`)
         .then((r) => r.text())

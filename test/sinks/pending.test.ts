@@ -2,9 +2,9 @@ import { describe, expect, test } from 'vitest';
 import { HemsError } from '../../src/errors.js';
 import type { Envelope } from '../../src/reading/record.js';
 import { createPendingWrites, type PendingWritesOptions } from '../../src/sinks/pending.js';
-import { waitFor } from '../e2e/harness.js';
-import { envelope } from '../store/envelopes.js';
+import { envelope } from '../support/envelope.js';
 import { captureLogger } from '../support/logger.js';
+import { until } from '../support/wait.js';
 
 /** A store that keeps what it is given, in order, and refuses everything while `broken`. */
 function switchableStore() {
@@ -65,9 +65,9 @@ describe('pending writes', () => {
     let stored = 0;
     const p = createPendingWrites({ store, backoff: { baseMs: 10, maxMs: 40 }, onStored: () => stored++ });
     p.write(envelope(0), ['webhook']);
-    await waitFor(() => ctl.tries >= 4, 'a few retries');
+    await until(() => ctl.tries >= 4, 'a few retries');
     ctl.broken = false;
-    await waitFor(() => stored === 1, 'the held reading stored');
+    await until(() => stored === 1, 'the held reading stored');
     expect(ctl.rows.map((r) => r.id)).toEqual([id(0)]);
     expect(p.state()).toEqual({ held: 0, dropped: 0 });
     p.close();

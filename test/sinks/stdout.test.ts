@@ -1,25 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { csvHeader, renderRecord } from '../../src/sinks/format.js';
 import { createStdoutSink } from '../../src/sinks/stdout.js';
+import { sampleEnvelope } from '../support/envelope.js';
 import { outputFailure } from '../support/output-failure.js';
-import { envelope } from './envelopes.js';
 
 describe('stdout sink', () => {
   it('writes the CSV header once, then one row per reading', async () => {
     const out: string[] = [];
     const sink = createStdoutSink({ format: 'csv', write: async (t) => void out.push(t) });
-    await sink.deliver(envelope());
-    await sink.deliver(envelope({ instant_power_w: 1 }));
+    await sink.deliver(sampleEnvelope());
+    await sink.deliver(sampleEnvelope({ instant_power_w: 1 }));
     expect(out.join('')).toBe(
-      csvHeader() + renderRecord('csv', envelope()) + renderRecord('csv', envelope({ instant_power_w: 1 })),
+      csvHeader() +
+        renderRecord('csv', sampleEnvelope()) +
+        renderRecord('csv', sampleEnvelope({ instant_power_w: 1 })),
     );
   });
 
   it('writes json lines without a header and is a local output', async () => {
     const out: string[] = [];
     const sink = createStdoutSink({ format: 'json', write: async (t) => void out.push(t) });
-    await sink.deliver(envelope());
-    expect(out).toEqual([renderRecord('json', envelope())]);
+    await sink.deliver(sampleEnvelope());
+    expect(out).toEqual([renderRecord('json', sampleEnvelope())]);
     expect(sink.name).toBe('stdout');
     expect(sink.remote).toBe(false);
   });
@@ -34,11 +36,11 @@ describe('stdout sink', () => {
         out.push(t);
       },
     });
-    const err = await outputFailure(sink.deliver(envelope()));
+    const err = await outputFailure(sink.deliver(sampleEnvelope()));
     expect(err.code).toBe('OUTPUT_RETRYABLE');
     expect(err.message).toContain('EPIPE');
     fail = false;
-    await sink.deliver(envelope());
-    expect(out.join('')).toBe(csvHeader() + renderRecord('csv', envelope()));
+    await sink.deliver(sampleEnvelope());
+    expect(out.join('')).toBe(csvHeader() + renderRecord('csv', sampleEnvelope()));
   });
 });

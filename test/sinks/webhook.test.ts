@@ -3,8 +3,9 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { isHemsError } from '../../src/errors.js';
 import { renderRecord } from '../../src/sinks/format.js';
 import { createWebhookSink, signBody, webhookBody } from '../../src/sinks/webhook.js';
-import { envelope } from '../store/envelopes.js';
-import { freePort, type HookServer, startHookServer } from '../support/http-server.js';
+import { envelope } from '../support/envelope.js';
+import { type HookServer, startHookServer } from '../support/http-server.js';
+import { freePort } from '../support/net.js';
 import { outputFailure as failure } from '../support/output-failure.js';
 
 const servers: HookServer[] = [];

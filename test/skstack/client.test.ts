@@ -4,6 +4,7 @@ import { createLogger } from '../../src/log.js';
 import type { DongleModel, SkEvent } from '../../src/skstack/api.js';
 import { createSkClient, type SkClientOptions } from '../../src/skstack/client.js';
 import type { ByteStream } from '../../src/transport/types.js';
+import { until } from '../support/wait.js';
 import {
   byteByByte,
   DONGLE_IP,
@@ -35,14 +36,6 @@ function setup(
   const events: SkEvent[] = [];
   client.onEvent((e) => events.push(e));
   return { dongle, client, events };
-}
-
-async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setImmediate(r));
-  }
 }
 
 const FAMILIES: Array<{
@@ -87,7 +80,13 @@ describe('SkClient full session against each dongle family', () => {
         // PANA traffic during the join went to the event stream.
         expect(events.some((e) => e.kind === 'erxudp' && e.udp.rport === 0x2cc)).toBe(true);
         expect(await client.sendTo(ip, GET_E7)).toBe(0);
-        await waitFor(() => events.some((e) => e.kind === 'erxudp' && e.udp.rport === 0x0e1a));
+        await until(
+          () => events.some((e) => e.kind === 'erxudp' && e.udp.rport === 0x0e1a),
+          'an ECHONET ERXUDP event',
+          {
+            everyMs: 0,
+          },
+        );
         const reply = events.find((e) => e.kind === 'erxudp' && e.udp.rport === 0x0e1a);
         expect(reply).toMatchObject({
           kind: 'erxudp',
@@ -248,7 +247,7 @@ describe('SkClient command semantics', () => {
     const p1 = client.join(METER_IP);
     const p1done = p1.catch((e: unknown) => e);
     const p2 = client.ll64(METER_MAC);
-    await waitFor(() => dongle.commands.length > before);
+    await until(() => dongle.commands.length > before, 'the next command', { everyMs: 0 });
     expect(dongle.commands.slice(before)).toEqual([`SKJOIN ${METER_IP}`]);
     expect(await p1done).toMatchObject({ code: 'DONGLE_TIMEOUT' });
     await expect(p2).resolves.toBe(METER_IP);
@@ -261,7 +260,7 @@ describe('SkClient command semantics', () => {
     const off = client.onEvent((e) => mine.push(e));
     dongle.send(`EVENT 29 ${METER_IP}\r\nhello\r\n`);
     dongle.send(Uint8Array.of(0xfe, 0xfd, 0x0d, 0x0a));
-    await waitFor(() => events.some((e) => e.kind === 'garbage'));
+    await until(() => events.some((e) => e.kind === 'garbage'), 'a garbage event', { everyMs: 0 });
     expect(events.slice(-3)).toEqual([
       { kind: 'event', num: 0x29, sender: METER_IP, side: null, param: null },
       { kind: 'line', text: 'hello' },
@@ -269,14 +268,16 @@ describe('SkClient command semantics', () => {
     ]);
     off();
     dongle.send('late\r\n');
-    await waitFor(() => events.some((e) => e.kind === 'line' && e.text === 'late'));
+    await until(() => events.some((e) => e.kind === 'line' && e.text === 'late'), 'the late line', {
+      everyMs: 0,
+    });
     expect(mine).toHaveLength(3);
   });
 
   it('rejects the pending command with DONGLE_CLOSED and emits closed when the stream ends', async () => {
     const { dongle, client, events } = await ready({ mute: ['SKJOIN'] });
     const p = client.join(METER_IP);
-    await waitFor(() => dongle.commands.some((c) => c.startsWith('SKJOIN')));
+    await until(() => dongle.commands.some((c) => c.startsWith('SKJOIN')), 'SKJOIN', { everyMs: 0 });
     const cause = new Error('unplugged');
     dongle.end(cause);
     await expect(p).rejects.toMatchObject({ code: 'DONGLE_CLOSED' });
@@ -308,7 +309,13 @@ describe('SkClient debug trace', () => {
     await client.scan(1);
     await client.join(METER_IP);
     await client.sendTo(METER_IP, GET_E7);
-    await waitFor(() => events.some((e) => e.kind === 'erxudp' && e.udp.rport === 0x0e1a));
+    await until(
+      () => events.some((e) => e.kind === 'erxudp' && e.udp.rport === 0x0e1a),
+      'an ECHONET ERXUDP event',
+      {
+        everyMs: 0,
+      },
+    );
     const log = lines.join('\n');
     expect(log).toContain('> SKVER');
     expect(log).toContain('< EVER 1.2.10');

@@ -7,7 +7,7 @@ import { runExport } from '../../src/cli/export.js';
 import { isHemsError } from '../../src/errors.js';
 import { csvHeader, renderRecord } from '../../src/sinks/format.js';
 import { openStore } from '../../src/store/store.js';
-import { BASE_MS, envelope } from './envelopes.js';
+import { BASE_MS, envelope } from '../support/envelope.js';
 
 const dirs: string[] = [];
 afterEach(() => {

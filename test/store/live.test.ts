@@ -14,10 +14,10 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { isStoreUnavailable, type LiveStore, openLiveStore } from '../../src/store/live.js';
 import { openStore } from '../../src/store/store.js';
-import { waitFor } from '../e2e/harness.js';
+import { envelope } from '../support/envelope.js';
 import { captureLogger } from '../support/logger.js';
 import { tempDir } from '../support/temp.js';
-import { envelope } from './envelopes.js';
+import { until } from '../support/wait.js';
 
 const opened: LiveStore[] = [];
 afterEach(() => {
@@ -136,7 +136,7 @@ describe('live store', () => {
     const s = live({ dir, logger, checkEveryMs: 20 });
     s.insert(envelope(0), ['webhook']);
     unlinkSync(join(dir, 'hems.db'));
-    await waitFor(() => logger.lines.some((l) => l.level === 'warn'), 'the deletion warning');
+    await until(() => logger.lines.some((l) => l.level === 'warn'), 'the deletion warning');
     expect(readdirSync(dir)).toContain('hems.db');
     expect(s.depth('webhook')).toBe(1);
     expect(s.status().up).toBe(true);

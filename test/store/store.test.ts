@@ -5,8 +5,8 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { isHemsError } from '../../src/errors.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { BASE_MS, envelope } from '../support/envelope.js';
 import { captureLogger } from '../support/logger.js';
-import { BASE_MS, envelope } from './envelopes.js';
 
 const dirs: string[] = [];
 const stores: Store[] = [];

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { tempDir } from './temp.js';
+import * as wait from './wait.js';
 
 export { tempDir };
 
@@ -68,14 +69,19 @@ export function startCli(
     stdout: () => out,
     stderr: () => err,
     exit,
-    async until(cond, what, ms = 30_000) {
-      const end = Date.now() + ms;
-      while (!cond()) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; stderr:\n${err.slice(-3000)}`);
-        if (child.exitCode !== null)
-          throw new Error(`CLI exited (${child.exitCode}) before ${what}; stderr:\n${err.slice(-3000)}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+    until(cond, what, ms = 30_000) {
+      const exited = (): boolean => {
+        if (child.exitCode === null) return false;
+        throw new Error(`CLI exited (${child.exitCode}) before ${what}; stderr:\n${err.slice(-3000)}`);
+      };
+      return wait.until(
+        () => cond() || exited(),
+        () => `${what}; stderr:\n${err.slice(-3000)}`,
+        {
+          ms,
+          everyMs: 20,
+        },
+      );
     },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);

@@ -25,15 +25,6 @@ export interface HookServer {
   close(): Promise<void>;
 }
 
-/** A free loopback port (listen on 0, read it, close); the port is then down until someone listens. */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /** A real node:http webhook receiver on 127.0.0.1 (port 0 = any free port). */
 export async function startHookServer(
   port = 0,

@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
+import { freePort } from './net.js';
 import { program } from './programs.js';
+import { until } from './wait.js';
 
 export const MOSQUITTO_BIN = program('mosquitto');
 
@@ -23,18 +25,6 @@ export interface Broker {
   log(): string;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = createConnection({ host: '127.0.0.1', port });
@@ -44,20 +34,6 @@ function canConnect(port: number): Promise<boolean> {
     });
     sock.once('error', () => resolve(false));
   });
-}
-
-/** Polls `cond` every 20 ms until it holds or `ms` have passed (then throws `what`). */
-export async function waitFor(
-  cond: () => boolean | Promise<boolean>,
-  ms: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 export async function startBroker(): Promise<Broker> {
@@ -96,13 +72,13 @@ export async function startBroker(): Promise<Broker> {
       exited = true;
       if (proc === child) proc = null;
     });
-    await waitFor(
+    await until(
       async () => {
         if (exited) throw new Error(`mosquitto exited during start-up:\n${output}`);
         return canConnect(port);
       },
-      10_000,
       `mosquitto on port ${port}`,
+      { ms: 10_000 },
     );
   };
 

@@ -5,7 +5,7 @@
 import { createDelivery } from '../../src/sinks/delivery.js';
 import { createWebhookSink } from '../../src/sinks/webhook.js';
 import { openStore } from '../../src/store/store.js';
-import { envelope } from '../store/envelopes.js';
+import { envelope } from './envelope.js';
 
 const [dir, url, count] = process.argv.slice(2);
 if (!dir || !url || !count) throw new Error('usage: store-writer DIR URL COUNT');

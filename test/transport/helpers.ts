@@ -1,15 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tempDir as makeTempDir } from '../support/temp.js';
-
-/** Polls `cond` until true or the deadline passes. */
-export async function waitFor(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { until } from '../support/wait.js';
 
 export interface Socat {
   proc: ChildProcess;
@@ -33,10 +25,10 @@ export async function startSocat(a: string, b: string, links: string[]): Promise
     exited = true;
   });
   try {
-    await waitFor(
+    await until(
       () => exited || (stderr.includes('starting data transfer loop') && links.every((l) => existsSync(l))),
-      5000,
       'socat ready',
+      { ms: 5000 },
     );
   } catch (e) {
     proc.kill();

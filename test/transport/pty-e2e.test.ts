@@ -6,7 +6,8 @@ import { DONGLE_PROFILES, Emulator } from '../../src/emulator/index.js';
 import type { SkEvent } from '../../src/skstack/api.js';
 import { createSkClient } from '../../src/skstack/client.js';
 import { openTransport } from '../../src/transport/index.js';
-import { startSocat, tempDir, waitFor } from './helpers.js';
+import { until } from '../support/wait.js';
+import { startSocat, tempDir } from './helpers.js';
 
 const ID = '0123456789ABCDEF0123456789ABCDEF';
 const PASSWORD = 'ABCDEFGHIJKL';
@@ -69,7 +70,7 @@ describe('SKSTACK client over a real PTY (socat) to the emulator over TCP', () =
         e.udp.rport === 0x0e1a &&
         e.udp.data[0] === 0x10 &&
         decodeFrame(e.udp.data).tid === tid;
-      await waitFor(() => events.some(isReply), 10_000, 'ECHONET reply');
+      await until(() => events.some(isReply), 'ECHONET reply', { ms: 10_000 });
       const reply = events.find(isReply) as Extract<SkEvent, { kind: 'erxudp' }>;
       const frame = decodeFrame(reply.udp.data);
       expect(frame.esv).toBe(0x72);

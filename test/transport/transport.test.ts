@@ -8,7 +8,8 @@ import { serialOpenError } from '../../src/transport/serial.js';
 import { wrapStream } from '../../src/transport/stream.js';
 import { parseTcpSpec } from '../../src/transport/tcp.js';
 import type { ByteStream } from '../../src/transport/types.js';
-import { type Socat, startSocat, tempDir, waitFor } from './helpers.js';
+import { until } from '../support/wait.js';
+import { type Socat, startSocat, tempDir } from './helpers.js';
 
 const enc = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -52,11 +53,11 @@ describe('openTransport tcp://', () => {
     const got = collect(stream);
     const payload = Uint8Array.of(0x53, 0x4b, 0x0d, 0x0a, 0x00, 0xff, 0x20);
     await stream.write(payload);
-    await waitFor(() => srv.received().length === payload.length);
+    await until(() => srv.received().length === payload.length);
     expect(new Uint8Array(srv.received())).toEqual(payload);
-    await waitFor(() => srv.sockets.length === 1);
+    await until(() => srv.sockets.length === 1);
     srv.sockets[0]!.write(Buffer.from('EVER 1.2.10\r\n\x00\x01'));
-    await waitFor(() => got.bytes().length === 15);
+    await until(() => got.bytes().length === 15);
     expect(got.bytes().toString('latin1')).toBe('EVER 1.2.10\r\n\x00\x01');
   });
 
@@ -64,9 +65,9 @@ describe('openTransport tcp://', () => {
     const srv = await server();
     const stream = await openTransport(`tcp://127.0.0.1:${srv.port}`, { baudRate: 115200 });
     const got = collect(stream);
-    await waitFor(() => srv.sockets.length === 1);
+    await until(() => srv.sockets.length === 1);
     srv.sockets[0]!.destroy();
-    await waitFor(() => got.closed.length > 0);
+    await until(() => got.closed.length > 0);
     await stream.close();
     await new Promise((r) => setImmediate(r));
     expect(got.closed).toHaveLength(1);
@@ -78,7 +79,7 @@ describe('openTransport tcp://', () => {
     const stream = await openTransport(`tcp://127.0.0.1:${srv.port}`, { baudRate: 115200 });
     const got = collect(stream);
     await stream.close();
-    await waitFor(() => got.closed.length > 0);
+    await until(() => got.closed.length > 0);
     expect(got.closed).toEqual([undefined]);
   });
 
@@ -165,10 +166,10 @@ describe('openTransport serial device (socat PTY pair)', () => {
     const gotR = collect(right);
     const bin = Uint8Array.from({ length: 256 }, (_, i) => i);
     await left.write(bin);
-    await waitFor(() => gotR.bytes().length === 256, 5000, 'bytes at b');
+    await until(() => gotR.bytes().length === 256, 'bytes at b', { ms: 5000 });
     expect(new Uint8Array(gotR.bytes())).toEqual(bin);
     await right.write(enc('OK 01\r'));
-    await waitFor(() => gotL.bytes().length === 6, 5000, 'bytes at a');
+    await until(() => gotL.bytes().length === 6, 'bytes at a', { ms: 5000 });
     expect(gotL.bytes().toString()).toBe('OK 01\r');
   });
 
@@ -177,7 +178,7 @@ describe('openTransport serial device (socat PTY pair)', () => {
     const stream = await openTransport(a, { baudRate: 115200 });
     const got = collect(stream);
     await socat.stop();
-    await waitFor(() => got.closed.length > 0, 5000, 'close');
+    await until(() => got.closed.length > 0, 'close', { ms: 5000 });
     await stream.close();
     await new Promise((r) => setImmediate(r));
     expect(got.closed).toHaveLength(1);
