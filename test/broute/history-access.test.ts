@@ -1,45 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/echonet/frame.js';
 import { isHemsError } from '../../src/errors.js';
-import { silentLogger } from '../../src/log.js';
 import type { HistoryAccess } from '../../src/service/backfill.js';
-import { tempDir } from '../support/temp.js';
-import { FakeClient, FakeMeter, METER_MAC, nullStream, recordingSession } from './fake-client.js';
-
-type MeterSession = ReturnType<typeof recordingSession>;
-
-const ID = '0123456789ABCDEF0123456789ABCDEF';
-const NOW = Date.UTC(2026, 4, 20, 5, 10); // 14:10 JST
-
-async function rig(
-  meter = new FakeMeter(),
-): Promise<{ meter: FakeMeter; clients: FakeClient[]; session: MeterSession }> {
-  const clients: FakeClient[] = [];
-  const session = recordingSession({
-    openStream: async () => nullStream(),
-    createClient: () => {
-      const c = new FakeClient(meter);
-      clients.push(c);
-      return c;
-    },
-    model: 'BP35A1',
-    routeBId: ID,
-    password: meter.password,
-    stateDir: tempDir('hems-history-'),
-    timezone: 'Asia/Tokyo',
-    timeouts: {
-      response: 200,
-      sendFailDelay: 1,
-      joinBackoffBase: 1,
-      joinBackoffMax: 4,
-      gate: 2_000,
-      term: 50,
-    },
-    logger: silentLogger,
-    clock: () => NOW,
-  });
-  return { meter, clients, session };
-}
+import { FakeMeter, METER_MAC } from './fake-client.js';
+import { rig } from './rig.js';
 
 /** The E5 values of the SetC requests, in order. */
 const e5Sets = (m: FakeMeter): number[] =>
@@ -99,7 +63,7 @@ describe('meter session as HistoryAccess (fake client)', () => {
 
   it('rejects an E2 that echoes another day with METER_BAD_RESPONSE', async () => {
     const meter = new FakeMeter();
-    const r = await rig(meter);
+    const r = await rig({ meter });
     await r.session.read();
     meter.e2Day = 5;
     const err = await r.session.readHistoryDay(3).catch((e: unknown) => e);
@@ -112,7 +76,7 @@ describe('meter session as HistoryAccess (fake client)', () => {
   it('a wrong E2 echo during a reading only drops the 30-minute value', async () => {
     const meter = new FakeMeter();
     meter.e2Day = 7;
-    const r = await rig(meter);
+    const r = await rig({ meter });
     const env = await r.session.read();
     expect(env.reading.cumulative_power_kwh).toBe(12345.6);
     expect(env.reading.recent_30min_consumption_kwh).toBeNull();

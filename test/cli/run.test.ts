@@ -1,8 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { type RunOptions, type RunWiring, runCommand } from '../../src/cli/run.js';
 import { HemsError } from '../../src/errors.js';
@@ -10,17 +7,8 @@ import type { Envelope } from '../../src/reading/record.js';
 import type { ReadingSource } from '../../src/service/types.js';
 import type { Delivery } from '../../src/sinks/delivery-api.js';
 import { sampleEnvelope } from '../support/envelope.js';
+import { tempDir } from '../support/temp.js';
 import { until } from '../support/wait.js';
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'hems-run-'));
-  dirs.push(d);
-  return d;
-}
 
 function setup() {
   const err: string[] = [];
@@ -54,7 +42,7 @@ function setup() {
   const ro: RunOptions = {
     wiring,
     env: { HEMS_LOG_FORMAT: 'json' },
-    cwd: tmp(),
+    cwd: tempDir('hems-run-'),
     signals: signals as unknown as RunOptions['signals'],
     forceExit: (c) => void exits.push(c),
   };

@@ -1,7 +1,4 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { createDelivery } from '../../src/sinks/delivery.js';
@@ -9,11 +6,12 @@ import { createWebhookSink } from '../../src/sinks/webhook.js';
 import { openStore } from '../../src/store/store.js';
 import { envelope } from '../support/envelope.js';
 import { startHookServer } from '../support/http-server.js';
+import { tempDir } from '../support/temp.js';
 
 const writer = fileURLToPath(new URL('../support/store-writer.ts', import.meta.url));
 
 test('kill -9 while a webhook request is in flight loses nothing', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hems-kill-'));
+  const dir = tempDir('hems-kill-');
   const srv = await startHookServer(0, () => 'hang');
   const n = 20;
   try {
@@ -46,6 +44,5 @@ test('kill -9 while a webhook request is in flight loses nothing', async () => {
     expect(srv.received.filter((r) => r.id === want[0])).toHaveLength(2);
   } finally {
     await srv.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 });

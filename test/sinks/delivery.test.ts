@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -16,18 +15,14 @@ import { envelope } from '../support/envelope.js';
 import { type HookServer, startHookServer } from '../support/http-server.js';
 import { captureLogger } from '../support/logger.js';
 import { freePort } from '../support/net.js';
+import { tempDir } from '../support/temp.js';
 import { until } from '../support/wait.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'hems-delivery-'));
-  cleanups.push(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-function store(dir = tmp(), extra: Partial<Parameters<typeof openStore>[0]> = {}): Store {
+function store(dir = tempDir('hems-delivery-'), extra: Partial<Parameters<typeof openStore>[0]> = {}): Store {
   const s = openStore({ dir, ...extra });
   cleanups.push(() => s.close());
   return s;
@@ -283,7 +278,7 @@ describe('delivery', () => {
   });
 
   test('a restart with a non-empty outbox drains it first, in order', async () => {
-    const dir = tmp();
+    const dir = tempDir('hems-delivery-');
     const port = await freePort();
     const s1 = openStore({ dir });
     const d1 = createDelivery({
@@ -309,7 +304,7 @@ describe('delivery', () => {
   });
 
   test('when the store fails, readings are delivered from memory and the store error is logged', async () => {
-    const s = store(tmp(), { maxPages: 12 });
+    const s = store(tempDir('hems-delivery-'), { maxPages: 12 });
     const logger = captureLogger();
     const local = memorySink('stdout', false);
     const remote = memorySink('webhook', true);
@@ -352,7 +347,7 @@ describe('delivery', () => {
   test('readings delivered while the disk was full all reach the history once it has room', async () => {
     // A real SQLITE_FULL: the file is filled up to the connection's max_page_count, then space
     // is freed inside it (what deleting old files does for a real disk).
-    const dir = tmp();
+    const dir = tempDir('hems-delivery-');
     openStore({ dir }).close();
     const raw = new Database(join(dir, 'hems.db'));
     cleanups.push(() => raw.close());
@@ -419,7 +414,7 @@ describe('delivery', () => {
   });
 
   test('an outbox row that cannot be decoded is set aside; the output delivers the rest and counts it', async () => {
-    const dir = tmp();
+    const dir = tempDir('hems-delivery-');
     const s = store(dir);
     const remote = memorySink('webhook', true);
     remote.ctl.fail = new HemsError('OUTPUT_RETRYABLE', 'down');
@@ -435,7 +430,7 @@ describe('delivery', () => {
   });
 
   test('a database deleted under a waiting output: its undelivered readings still arrive, once, in order', async () => {
-    const dir = tmp();
+    const dir = tempDir('hems-delivery-');
     const s = live({ dir });
     const remote = memorySink('webhook', true);
     remote.ctl.fail = new HemsError('OUTPUT_RETRYABLE', 'down');
@@ -452,7 +447,7 @@ describe('delivery', () => {
   test('the outbox cap shows in stats as dropped', async () => {
     const remote = memorySink('webhook', true);
     remote.ctl.fail = new HemsError('OUTPUT_RETRYABLE', 'down');
-    const d = delivery({ store: store(tmp(), { outboxMax: 2 }), sinks: [remote.sink] });
+    const d = delivery({ store: store(tempDir('hems-delivery-'), { outboxMax: 2 }), sinks: [remote.sink] });
     for (let i = 0; i < 5; i++) await d.submit(envelope(i));
     expect(d.stats().webhook).toMatchObject({ depth: 2, dropped: 3 });
     remote.ctl.fail = null;

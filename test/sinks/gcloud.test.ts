@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, test } from 'vitest';
 import { isHemsError } from '../../src/errors.js';
@@ -14,6 +11,7 @@ import { freePort } from '../support/net.js';
 import { outputFailure as failure } from '../support/output-failure.js';
 import { type FakePubSub, startFakePubSub } from '../support/pubsub-server.js';
 import { startForwarder } from '../support/tcp-forwarder.js';
+import { tempDir } from '../support/temp.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -124,9 +122,7 @@ describe('Pub/Sub sink (local gRPC Publisher)', () => {
 
   test('through the delivery and outbox: every reading once, in order, after transient failures', async () => {
     const f = await fake({ autoCreate: true });
-    const dir = mkdtempSync(join(tmpdir(), 'hems-pubsub-'));
-    const store = openStore({ dir });
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const store = openStore({ dir: tempDir('hems-pubsub-') });
     cleanups.push(() => store.close());
     // Codes the client does not retry itself, so the outbox's own retry is what is tested.
     f.failNext(status.FAILED_PRECONDITION, 2);
