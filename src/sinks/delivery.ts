@@ -14,7 +14,7 @@ export interface DeliveryOptions {
   logger?: Logger;
   /** Retry pace of remote outputs; default REMOTE_RETRY (1 s doubling up to 10 s, jitter). */
   backoff?: Backoff;
-  /** Pace of retries after a non-retryable error (a configuration problem); default 5 min. */
+  /** Pace of retries after a rejection (OUTPUT_REJECTED, a configuration problem); default 5 min. */
   slowRetryMs?: number;
   /** Outbox rows read at a time. */
   batch?: number;
