@@ -139,7 +139,7 @@ const startHttp: NonNullable<RunWiring['startHttp']> = async ({
     `${host}:${http.port}`,
     {
       source,
-      ...(delivery.stats ? { delivery: { stats: () => delivery.stats!() } } : {}),
+      delivery,
       ...(store ? { store } : {}),
       intervalMs,
       timezone: config.timezone,
