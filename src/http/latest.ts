@@ -51,9 +51,9 @@ export interface LatestInput {
   backfillDaysLeft?: number | null;
 }
 
-/** An output counts as failing when it has an error and a backlog. */
+/** An output counts as failing while its latest attempt failed and readings wait for it. */
 export function isFailing(s: OutputStats): boolean {
-  return Boolean(s.lastError) && s.depth > 0;
+  return s.failing && s.depth > 0;
 }
 
 export function latestView(i: LatestInput): LatestView {

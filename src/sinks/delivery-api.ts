@@ -10,7 +10,10 @@ export interface OutputStats {
   dropped: number;
   /** Outbox rows set aside because their stored reading could not be decoded (persisted). */
   deadLetters: number;
+  /** The cause of the last failed attempt (kept after a recovery, as history). */
   lastError: string | null;
+  /** Its latest attempt failed: the output is down now (lastError alone may be old). */
+  failing: boolean;
 }
 
 /**

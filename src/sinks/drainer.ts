@@ -95,6 +95,7 @@ export class Drainer {
       dropped: storeRead(() => store.dropped(name), 0) + pending.droppedFor(name),
       deadLetters: storeRead(() => store.deadLetters(name), 0),
       lastError: this.lastError,
+      failing: this.outage.attempts > 0,
     };
   }
 

@@ -39,8 +39,24 @@ describe('metrics', () => {
       reverse: 55.5,
     });
     const m = rig(st, reading, {
-      mqtt: { depth: 7, delivered: 100, failures: 5, dropped: 2, deadLetters: 0, lastError: 'ECONNREFUSED' },
-      file: { depth: 0, delivered: 12, failures: 0, dropped: 0, deadLetters: 0, lastError: null },
+      mqtt: {
+        depth: 7,
+        delivered: 100,
+        failures: 5,
+        dropped: 2,
+        deadLetters: 0,
+        lastError: 'ECONNREFUSED',
+        failing: true,
+      },
+      file: {
+        depth: 0,
+        delivered: 12,
+        failures: 0,
+        dropped: 0,
+        deadLetters: 0,
+        lastError: null,
+        failing: false,
+      },
     });
     const text = await m.render();
     const meter = `meter="${METER}"`;

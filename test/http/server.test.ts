@@ -79,7 +79,15 @@ describe('HTTP server', () => {
       },
     };
     const outputs = {
-      webhook: { depth: 0, delivered: 3, failures: 0, dropped: 0, deadLetters: 1, lastError: null },
+      webhook: {
+        depth: 0,
+        delivered: 3,
+        failures: 0,
+        dropped: 0,
+        deadLetters: 1,
+        lastError: null,
+        failing: false,
+      },
     };
     const s = await start({ store, delivery: { stats: () => outputs } });
     let res = await fetch(`${s.url}/healthz`);
@@ -132,7 +140,15 @@ describe('HTTP server', () => {
   it('serves Prometheus text on /metrics', async () => {
     const s = await start({
       delivery: delivery({
-        webhook: { depth: 3, delivered: 9, failures: 1, dropped: 0, deadLetters: 0, lastError: 'HTTP 500' },
+        webhook: {
+          depth: 3,
+          delivered: 9,
+          failures: 1,
+          dropped: 0,
+          deadLetters: 0,
+          lastError: 'HTTP 500',
+          failing: true,
+        },
       }),
     });
     const res = await fetch(`${s.url}/metrics`);
@@ -160,6 +176,7 @@ describe('HTTP server', () => {
           dropped: 0,
           deadLetters: 0,
           lastError: 'connack timeout',
+          failing: true,
         },
       }),
     });

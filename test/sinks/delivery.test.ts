@@ -220,7 +220,8 @@ describe('delivery', () => {
       envelope(1).id,
       envelope(2).id,
     ]);
-    expect(d.stats().webhook).toMatchObject({ delivered: 2, failures: 2 });
+    // Delivering again: not failing any more, the last error kept as history.
+    expect(d.stats().webhook).toMatchObject({ delivered: 2, failures: 2, failing: false });
     expect(d.stats().webhook?.lastError).toContain('HTTP 500');
   });
 
@@ -243,9 +244,12 @@ describe('delivery', () => {
     expect(errors[0]!.msg).toContain('configuration problem');
     // Still the first reading: order is kept while the destination refuses.
     expect(new Set(srv.received.map((r) => r.id))).toEqual(new Set([envelope(0).id]));
+    expect(d.stats().webhook).toMatchObject({ failing: true, depth: 3 });
+    expect(d.stats().stdout).toMatchObject({ failing: false, depth: 0 });
     srv.respond(() => ({ status: 200 }));
     expect(await d.flush(10_000)).toBe(true);
     expect(uniqueIds(srv)).toEqual(ids(3));
+    expect(d.stats().webhook).toMatchObject({ failing: false, depth: 0 });
   });
 
   test('a slow remote output does not hold up a local one', async () => {
