@@ -4,12 +4,14 @@ import Database from 'better-sqlite3';
 import { describeError, HemsError, isHemsError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { Envelope } from '../reading/record.js';
-import { decodeEnvelope } from './rows.js';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { decodeRow, encodePayload, type StoredRow } from './rows.js';
+import { OUTBOX_REBUILD_SQL, PAGE_SIZE, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
 export const STORE_FILE = 'hems.db';
 const DAY_MS = 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
+/** Acknowledged rows of one output held back before they are written on their own. */
+const LATE_ACKS_MAX = 32;
 
 export interface StoreOptions {
   /** State directory; the database is `<dir>/hems.db` (created with the directory if missing). */
@@ -50,7 +52,12 @@ export interface Store {
   insert(env: Envelope, outputs: readonly string[]): boolean;
   /** The oldest `limit` rows waiting for `output`, in order. */
   peek(output: string, limit: number): OutboxRow[];
-  /** Acknowledges every row of `output` up to and including `seq` (delivery is in order). */
+  /**
+   * Acknowledges every row of `output` up to and including `seq` (delivery is in order). The
+   * rows leave peek and depth at once; the deletion is written with the next insert, or once
+   * LATE_ACKS_MAX rows of the output wait, or at close: after a crash, at most those rows are
+   * delivered again (at least once, as before; receivers de-duplicate on the reading id).
+   */
   ack(output: string, seq: number): void;
   depth(output: string): number;
   /** Rows of `output` dropped by the outbox cap, ever (persisted). */
@@ -90,9 +97,12 @@ function timeOf(env: Envelope, now: number): number {
   return Number.isFinite(ms) ? ms : now;
 }
 
+/** An outbox row with its reading (null columns: the reading is gone). */
 interface Row {
   seq: number;
   readingId: string;
+  meter: string | null;
+  backfill: number | null;
   payload: string | null;
 }
 
@@ -136,16 +146,24 @@ function connect(path: string, opts: StoreOptions, onCorrupt?: (e: unknown) => v
   try {
     db.pragma('busy_timeout = 5000');
     if (!readonly) {
+      // Only a new, empty file takes it: before WAL mode and the first table are written.
+      db.pragma(`page_size = ${PAGE_SIZE}`);
       db.pragma('journal_mode = WAL');
       // FULL: every commit is fsynced, so a power cut (the usual end of a Raspberry Pi) cannot
-      // take back a reading we already counted as stored. At one commit per reading per minute
-      // the fsync costs nothing; NORMAL would only survive process crashes.
+      // take back a reading we already counted as stored: one commit and one fsync per reading
+      // (acknowledgements ride along, see Store.ack). NORMAL would only survive process crashes.
+      // The WAL is checkpointed at SQLite's default 1000 pages: larger or smaller measured worse
+      // (README "Performance").
       db.pragma('synchronous = FULL');
       if (opts.verify) {
         const check = db.pragma('quick_check(1)', { simple: true });
         if (check !== 'ok')
           throw Object.assign(new Error(`quick_check: ${check}`), { code: 'SQLITE_CORRUPT' });
       }
+      const outbox = db
+        .prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'outbox'")
+        .get() as { sql: string } | undefined;
+      if (outbox && !/WITHOUT ROWID/i.test(outbox.sql)) db.transaction(() => db.exec(OUTBOX_REBUILD_SQL))();
       db.exec(SCHEMA_SQL);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
       if (opts.maxPages !== undefined) db.pragma(`max_page_count = ${Math.floor(opts.maxPages)}`);
@@ -219,11 +237,13 @@ export function openStore(opts: StoreOptions): Store {
       : db.prepare(
           'INSERT OR IGNORE INTO readings (id, ts_ms, meter, backfill, payload) VALUES (?, ?, ?, ?, ?)',
         ),
-    insertOutbox: readonly ? null : db.prepare('INSERT INTO outbox (output, reading_id) VALUES (?, ?)'),
+    insertOutbox: readonly
+      ? null
+      : db.prepare('INSERT INTO outbox (output, seq, reading_id) VALUES (?, ?, ?)'),
     dropOldest: readonly
       ? null
       : db.prepare(
-          'DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE output = ? ORDER BY seq LIMIT ?)',
+          'DELETE FROM outbox WHERE output = ? AND seq IN (SELECT seq FROM outbox WHERE output = ? ORDER BY seq LIMIT ?)',
         ),
     bumpDropped: readonly
       ? null
@@ -231,28 +251,33 @@ export function openStore(opts: StoreOptions): Store {
           'INSERT INTO outbox_dropped (output, count) VALUES (?, ?) ON CONFLICT(output) DO UPDATE SET count = count + excluded.count',
         ),
     ack: readonly ? null : db.prepare('DELETE FROM outbox WHERE output = ? AND seq <= ?'),
+    // The outbox has no index on reading_id (one page less per reading): the subquery is read
+    // once into a temporary index. Rows acknowledged but not yet deleted keep their reading
+    // until the next prune.
     prune: readonly
       ? null
-      : db.prepare(
-          'DELETE FROM readings WHERE ts_ms < ? AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.reading_id = readings.id)',
-        ),
+      : db.prepare('DELETE FROM readings WHERE ts_ms < ? AND id NOT IN (SELECT reading_id FROM outbox)'),
     deadLetter: readonly
       ? null
       : db.prepare(
           'INSERT OR REPLACE INTO outbox_dead_letters (seq, output, reading_id, payload, reason, at_ms) VALUES (?, ?, ?, ?, ?, ?)',
         ),
-    removeRow: readonly ? null : db.prepare('DELETE FROM outbox WHERE seq = ?'),
+    removeRow: readonly ? null : db.prepare('DELETE FROM outbox WHERE output = ? AND seq = ?'),
     peek: db.prepare(
-      'SELECT o.seq AS seq, o.reading_id AS readingId, r.payload AS payload FROM outbox o LEFT JOIN readings r ON r.id = o.reading_id WHERE o.output = ? ORDER BY o.seq LIMIT ?',
+      'SELECT o.seq AS seq, o.reading_id AS readingId, r.meter AS meter, r.backfill AS backfill, r.payload AS payload FROM outbox o LEFT JOIN readings r ON r.id = o.reading_id WHERE o.output = ? AND o.seq > ? ORDER BY o.seq LIMIT ?',
+    ),
+    countUpTo: db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE output = ? AND seq > ? AND seq <= ?'),
+    maxSeq: db.prepare(
+      'SELECT MAX((SELECT IFNULL(MAX(seq), 0) FROM outbox), (SELECT IFNULL(MAX(seq), 0) FROM outbox_dead_letters)) AS n',
     ),
     deadLetters: db.prepare('SELECT COUNT(*) AS n FROM outbox_dead_letters WHERE output = ?'),
     depths: db.prepare('SELECT output, COUNT(*) AS n FROM outbox GROUP BY output'),
     dropped: db.prepare('SELECT count FROM outbox_dropped WHERE output = ?'),
     range: db.prepare(
-      'SELECT id, payload FROM readings WHERE ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms, rowid LIMIT ?',
+      'SELECT id, meter, backfill, payload FROM readings WHERE ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms, rowid LIMIT ?',
     ),
     latest: db.prepare(
-      'SELECT id, payload FROM readings WHERE backfill = 0 ORDER BY ts_ms DESC, rowid DESC LIMIT 8',
+      'SELECT id, meter, backfill, payload FROM readings WHERE backfill = 0 ORDER BY ts_ms DESC, rowid DESC LIMIT 8',
     ),
   }));
 
@@ -267,22 +292,45 @@ export function openStore(opts: StoreOptions): Store {
     return s;
   };
 
+  // Outbox seqs grow within this file, past those set aside as dead letters (their key). Seqs
+  // of rows deleted before a restart may come again: nothing remembers them across one.
+  let lastSeq = guard('open', () => (st.maxSeq.get() as { n: number }).n);
+
+  /** Acknowledgements not written yet: per output, the highest seq and how many rows it covers. */
+  const lateAcks = new Map<string, { seq: number; rows: number }>();
+  const writeAcks = (): void => {
+    for (const [output, a] of lateAcks) writable(st.ack).run(output, a.seq);
+  };
+  /** Writes the held-back acknowledgements in a commit of their own: without fsync (NORMAL),
+   *  since a lost one only means a row delivered again. */
+  const flushAcks = (): void => {
+    if (lateAcks.size === 0) return;
+    db.pragma('synchronous = NORMAL');
+    try {
+      db.transaction(writeAcks)();
+    } finally {
+      db.pragma('synchronous = FULL');
+    }
+    lateAcks.clear();
+  };
+
   const insertTx = db.transaction((env: Envelope, outputs: readonly string[]) => {
     const t = now();
+    writeAcks();
     const res = writable(st.insertReading).run(
       env.id,
       timeOf(env, t),
       env.meter,
       env.backfill ? 1 : 0,
-      JSON.stringify(env),
+      encodePayload(env),
     );
     if (res.changes === 0) return null;
     const drops = new Map<string, number>();
     for (const output of new Set(outputs)) {
-      writable(st.insertOutbox).run(output, env.id);
+      writable(st.insertOutbox).run(output, ++lastSeq, env.id);
       const excess = (depths.get(output) ?? 0) + 1 - outboxMax;
       if (excess > 0) {
-        const gone = writable(st.dropOldest).run(output, excess).changes;
+        const gone = writable(st.dropOldest).run(output, output, excess).changes;
         writable(st.bumpDropped).run(output, gone);
         drops.set(output, gone);
       }
@@ -291,10 +339,17 @@ export function openStore(opts: StoreOptions): Store {
   });
 
   let lastPrune = Number.NEGATIVE_INFINITY;
+  // Acknowledged rows are deleted first, so their readings can go in the same commit.
+  const pruneTx = db.transaction((before: number): number => {
+    writeAcks();
+    return writable(st.prune).run(before).changes;
+  });
   const prune = (nowMs = now()): number =>
     guard('prune', () => {
       lastPrune = nowMs;
-      return writable(st.prune).run(nowMs - retentionMs).changes;
+      const n = pruneTx(nowMs - retentionMs);
+      lateAcks.clear();
+      return n;
     });
 
   // Rows that cannot be decoded are skipped by reads, with one warning per row and process.
@@ -304,10 +359,10 @@ export function openStore(opts: StoreOptions): Store {
     warnedBad.add(id);
     logger.warn(`stored reading ${id} cannot be decoded (${why}); skipped`);
   };
-  const decodeRows = (rows: Iterable<{ id: string; payload: string }>, onBad = warnBad): Envelope[] => {
+  const decodeRows = (rows: Iterable<StoredRow>, onBad = warnBad): Envelope[] => {
     const out: Envelope[] = [];
     for (const r of rows) {
-      const d = decodeEnvelope(r.payload);
+      const d = decodeRow(r);
       if (d.ok) out.push(d.env);
       else onBad(r.id, d.why);
     }
@@ -315,7 +370,7 @@ export function openStore(opts: StoreOptions): Store {
   };
   const setAside = db.transaction((output: string, r: Row, why: string) => {
     writable(st.deadLetter).run(r.seq, output, r.readingId, r.payload, why, now());
-    return writable(st.removeRow).run(r.seq).changes;
+    return writable(st.removeRow).run(output, r.seq).changes;
   });
   const bounds = (q: QueryOptions = {}): [number, number, number] => [
     q.since ?? Number.MIN_SAFE_INTEGER,
@@ -327,6 +382,7 @@ export function openStore(opts: StoreOptions): Store {
     path,
     insert(env, outputs) {
       const drops = guard('insert', () => insertTx(env, outputs));
+      lateAcks.clear(); // written by that commit (a failed one keeps them for the next)
       if (drops === null) return false;
       for (const output of new Set(outputs)) {
         const gone = drops.get(output) ?? 0;
@@ -353,17 +409,24 @@ export function openStore(opts: StoreOptions): Store {
       return true;
     },
     peek(output, limit) {
-      const rows = guard('peek', () => st.peek.all(output, limit) as Row[]);
+      const acked = lateAcks.get(output)?.seq ?? 0;
+      const rows = guard('peek', () => st.peek.all(output, acked, limit) as Row[]);
       const out: OutboxRow[] = [];
       for (const r of rows) {
         if (r.payload === null) {
           // An outbox row whose reading is gone cannot be delivered; clear it so the outbox drains.
           logger.warn(`outbox row ${r.seq} for ${output} has no reading; removed`);
-          guard('ack', () => writable(st.ack).run(output, r.seq));
-          depths.set(output, Math.max(0, (depths.get(output) ?? 0) - 1));
+          // This row only: the rows before it in this batch are still to be delivered.
+          const n = guard('ack', () => writable(st.removeRow).run(output, r.seq).changes);
+          depths.set(output, Math.max(0, (depths.get(output) ?? 0) - n));
           continue;
         }
-        const d = decodeEnvelope(r.payload);
+        const d = decodeRow({
+          id: r.readingId,
+          meter: r.meter,
+          backfill: r.backfill ?? 0,
+          payload: r.payload,
+        });
         if (d.ok) {
           out.push({ seq: r.seq, env: d.env });
           continue;
@@ -380,8 +443,13 @@ export function openStore(opts: StoreOptions): Store {
       return out;
     },
     ack(output, seq) {
-      const n = guard('ack', () => writable(st.ack).run(output, seq).changes);
+      writable(st.ack);
+      const late = lateAcks.get(output) ?? { seq: 0, rows: 0 };
+      if (seq <= late.seq) return;
+      const n = guard('ack', () => (st.countUpTo.get(output, late.seq, seq) as { n: number }).n);
+      lateAcks.set(output, { seq, rows: late.rows + n });
       depths.set(output, Math.max(0, (depths.get(output) ?? 0) - n));
+      if (late.rows + n >= LATE_ACKS_MAX) guard('ack', flushAcks);
     },
     depth: (output) => depths.get(output) ?? 0,
     dropped(output) {
@@ -392,13 +460,9 @@ export function openStore(opts: StoreOptions): Store {
       return guard('dead letters', () => (st.deadLetters.get(output) as { n: number }).n);
     },
     pendingOutputs: () => [...depths].filter(([, n]) => n > 0).map(([o]) => o),
-    query: (q) =>
-      guard('query', () => decodeRows(st.range.all(...bounds(q)) as { id: string; payload: string }[])),
+    query: (q) => guard('query', () => decodeRows(st.range.all(...bounds(q)) as StoredRow[])),
     *iterate(q, onBad = warnBad) {
-      const it = guard(
-        'query',
-        () => st.range.iterate(...bounds(q)) as IterableIterator<{ id: string; payload: string }>,
-      );
+      const it = guard('query', () => st.range.iterate(...bounds(q)) as IterableIterator<StoredRow>);
       try {
         while (true) {
           // A damaged page can fail any step of the scan, not only its start.
@@ -412,12 +476,20 @@ export function openStore(opts: StoreOptions): Store {
       }
     },
     latest() {
-      const rows = guard('latest', () => st.latest.all() as { id: string; payload: string }[]);
+      const rows = guard('latest', () => st.latest.all() as StoredRow[]);
       return decodeRows(rows)[0] ?? null;
     },
     prune,
     close() {
-      if (db.open) db.close();
+      if (!db.open) return;
+      try {
+        flushAcks();
+      } catch (e) {
+        logger.debug(
+          `writing acknowledgements at close failed (those rows are delivered again): ${describeError(e)}`,
+        );
+      }
+      db.close();
     },
   };
   if (!readonly) {

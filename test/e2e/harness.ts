@@ -1,60 +1,18 @@
 /** Shared pieces of the end-to-end tests: the emulator process, a socat PTY, record checks. */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'vitest';
 import { READING_KEYS } from '../../src/reading/record.js';
-import { type CliRun, runCliOnce, startCli } from '../support/cli.js';
-import { until } from '../support/wait.js';
+import { type CliRun, runCliOnce, startCli, tempDir } from '../support/cli.js';
+import { everySecond, type Sim, startSimIn } from '../support/sim-pty.js';
+
+export { type Pty, type Sim, startPty } from '../support/sim-pty.js';
 
 export const ID = 'F1E2D3C4B5A69788796A5B4C3D2E1F0A';
 export const PASSWORD = 'Pw3xQ9zR7kLm';
 export const CREDS = { B_ROUTE_ID: ID, B_ROUTE_PASSWORD: PASSWORD };
 
-export interface Sim {
-  run: CliRun;
-  port: number;
-  url: string;
-}
-
 /** `simulate --listen 127.0.0.1:0 --latency-scale 0 …`; resolves once it prints its port. */
-export async function startSim(args: string[], env: Record<string, string> = {}): Promise<Sim> {
-  const run = startCli(['simulate', '--listen', '127.0.0.1:0', '--latency-scale', '0', ...args], { env });
-  let port = 0;
-  await run.until(() => {
-    const m = /listening on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(run.stderr());
-    if (m) port = Number(m[1]);
-    return port > 0;
-  }, 'the emulator to listen');
-  return { run, port, url: `tcp://127.0.0.1:${port}` };
-}
-
-export interface Pty {
-  path: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** `socat pty,raw,echo=0,link=DIR/ttyHEMS tcp:127.0.0.1:PORT`: the emulator as a real serial device. */
-export async function startPty(port: number, dir: string): Promise<Pty> {
-  const path = join(dir, 'ttyHEMS');
-  const child = spawn('socat', [`pty,raw,echo=0,link=${path}`, `tcp:127.0.0.1:${port}`], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  await until(() => existsSync(path) || child.exitCode !== null, 'the socat PTY link');
-  expect(child.exitCode).toBeNull();
-  return {
-    path,
-    child,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-/** A reading every second, live records only (no backfill), state in `stateDir`. */
-function everySecond(stateDir: string): string[] {
-  return ['--mode', 'interval', '-i', '1', '--backfill-days', '0', '--state-dir', stateDir];
+export function startSim(args: string[], env: Record<string, string> = {}): Promise<Sim> {
+  return startSimIn(tempDir('hems-e2e-'), args, env);
 }
 
 /** The collector reading every second from `port`, live records only (no backfill), state in `stateDir`. */

@@ -120,7 +120,7 @@ describe('store', () => {
     const again = open({ dir });
     expect(again.depth('webhook')).toBe(3);
     expect(again.peek('webhook', 10).map((r) => r.env.id)).toEqual([1, 2, 3].map((i) => envelope(i).id));
-    // seq keeps growing after a reopen (AUTOINCREMENT), so order survives restarts.
+    // seq keeps growing after a reopen, past the rows left, so order survives restarts.
     again.insert(envelope(9), ['webhook']);
     const rows = again.peek('webhook', 10);
     expect(rows.at(-1)!.env.id).toBe(envelope(9).id);
