@@ -9,8 +9,8 @@ import { tempDir } from '../support/cli.js';
 import { freePort } from '../support/net.js';
 import { CREDS, collect, lineCount } from './harness.js';
 
-/** Loaded only when their feature is configured: the metrics library (--http), Pub/Sub (-o gcloud). */
-const LAZY = ['prom-client', '@google-cloud/pubsub'];
+/** Loaded only when their feature is configured: the metrics library (--http), MQTT, Pub/Sub. */
+const LAZY = ['prom-client', 'mqtt', '@google-cloud/pubsub'];
 
 async function loadedPackages(args: string[]): Promise<Set<string>> {
   const run = collect(join(tempDir(), 'state'), ['-o', 'stdout', ...args], {
@@ -24,7 +24,7 @@ async function loadedPackages(args: string[]): Promise<Set<string>> {
   );
 }
 
-test('without --http the metrics library is not loaded; with it, it is', async () => {
+test('-o stdout loads neither the metrics library nor MQTT nor Pub/Sub; --http loads the metrics library', async () => {
   const plain = await loadedPackages([]);
   expect(plain).toContain('better-sqlite3');
   for (const name of LAZY) expect(plain).not.toContain(name);
