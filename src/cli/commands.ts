@@ -145,7 +145,7 @@ const startHttp: NonNullable<RunWiring['startHttp']> = async ({
       timezone: config.timezone,
       tariff: config.tariff,
       ...(backfill ? { backfill } : {}),
-      logger: logger.child('http'),
+      logger,
     },
     { allowHosts: config.httpAllowHost },
   );
