@@ -3,7 +3,8 @@
  * each, naming the key (`energy.tiers[1].yen_per_kwh: must be …`). The format is documented in
  * README.md ("What it costs") and in examples/tariff-*.yaml.
  */
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import {
   DAY_NAMES,
   type DayName,
@@ -316,6 +317,8 @@ const TOP_KEYS = [
 
 /** Parses and validates a tariff file's text; every problem is reported, one per line. */
 export function parseTariff(text: string): TariffResult {
+  // The YAML library (several MB of memory) loads only when there is a tariff file to read.
+  const { parseDocument } = createRequire(import.meta.url)('yaml') as typeof Yaml;
   const doc = parseDocument(text, { prettyErrors: false });
   if (doc.errors.length > 0) {
     return {

@@ -9,8 +9,9 @@ import { tempDir } from '../support/cli.js';
 import { freePort } from '../support/net.js';
 import { CREDS, collect, lineCount } from './harness.js';
 
-/** Loaded only when their feature is configured: the metrics library (--http), MQTT, Pub/Sub. */
-const LAZY = ['prom-client', 'mqtt', '@google-cloud/pubsub'];
+/** Loaded only when their feature is configured: the metrics library (--http), MQTT, Pub/Sub,
+ *  the YAML parser (a tariff file). */
+const LAZY = ['prom-client', 'mqtt', '@google-cloud/pubsub', 'yaml'];
 
 async function loadedPackages(args: string[]): Promise<Set<string>> {
   const run = collect(join(tempDir(), 'state'), ['-o', 'stdout', ...args], {
@@ -24,7 +25,7 @@ async function loadedPackages(args: string[]): Promise<Set<string>> {
   );
 }
 
-test('-o stdout loads neither the metrics library nor MQTT nor Pub/Sub; --http loads the metrics library', async () => {
+test('-o stdout loads neither the metrics library nor MQTT nor Pub/Sub nor YAML; --http loads the metrics library', async () => {
   const plain = await loadedPackages([]);
   expect(plain).toContain('better-sqlite3');
   for (const name of LAZY) expect(plain).not.toContain(name);
