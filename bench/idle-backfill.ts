@@ -5,20 +5,19 @@
  * the live counts should match within one, and the backfill should complete, each half hour once.
  *   node --import tsx bench/idle-backfill.ts [--scale 0.05] [--seconds 50]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startSimIn } from '../test/support/sim-pty.js';
+import { spawnCli } from '../test/support/spawn-cli.js';
 
 const { values } = parseArgs({
   options: { scale: { type: 'string', default: '0.05' }, seconds: { type: 'string', default: '50' } },
 });
 const scale = values.scale;
 const seconds = Number(values.seconds);
-const MAIN = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 const env = {
-  PATH: process.env.PATH,
   B_ROUTE_ID: '00112233445566778899AABBCCDDEEFF',
   B_ROUTE_PASSWORD: 'ABCDEFGHIJKL',
   // Backfill waits out the minutes around midnight; UTC keeps the run clear of Tokyo's.
@@ -26,61 +25,30 @@ const env = {
   HEMS_TIMING_SCALE: scale,
 };
 
-function start(args: string[]): { child: ChildProcess; out: () => string; err: () => string } {
-  const child = spawn(process.execPath, [MAIN, ...args], { env });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  child.stderr?.on('data', (b: Buffer) => {
-    err += b.toString();
-  });
-  return { child, out: () => out, err: () => err };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const gone = new Promise((r) => child.once('close', r));
-  child.kill('SIGTERM');
-  await gone;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function run(backfillDays: number): Promise<{ live: number; slots: string[]; recovered: boolean }> {
   const dir = await mkdtemp(join(tmpdir(), 'hems-bench-idle-'));
-  const sim = start([
-    'simulate',
-    '--listen',
-    '127.0.0.1:0',
-    '--latency-scale',
-    scale,
-    '--fault-drop-every',
-    '3',
-  ]);
+  // The later --latency-scale wins over startSimIn's 0.
+  const sim = await startSimIn(dir, ['--latency-scale', scale, '--fault-drop-every', '3'], env);
   try {
-    let port = 0;
-    while (port === 0) {
-      await sleep(50);
-      port = Number(/listening on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(sim.err())?.[1] ?? 0);
-    }
-    const args = ['--port', `tcp://127.0.0.1:${port}`, '-o', 'stdout', '--mode', 'interval', '-i', '3'];
-    const c = start([...args, '--backfill-days', String(backfillDays), '--state-dir', join(dir, 'state')]);
+    const args = ['--port', sim.url, '-o', 'stdout', '--mode', 'interval', '-i', '3'];
+    const state = ['--state-dir', join(dir, 'state')];
+    const c = spawnCli([...args, '--backfill-days', String(backfillDays), ...state], { cwd: dir, env });
     await sleep(seconds * 1000);
-    await stop(c.child);
+    await c.stop();
     const records = c
-      .out()
+      .stdout()
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     return {
       live: records.filter((r) => r.backfill !== true).length,
       slots: records.filter((r) => r.backfill === true).map((r) => String(r.recent_30min_timestamp)),
-      recovered: /history recovered/.test(c.err()),
+      recovered: /history recovered/.test(c.stderr()),
     };
   } finally {
-    await stop(sim.child);
+    await sim.run.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }
