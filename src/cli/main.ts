@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { setFlagsFromString } from 'node:v8';
 import { markStdoutClosed, processIo } from './io.js';
 import { type CommandHandlers, runCli } from './program.js';
 
@@ -7,6 +8,10 @@ import { type CommandHandlers, runCli } from './program.js';
 const load = () => import('./commands.js').then((m) => m.handlers);
 const handlers: CommandHandlers = {
   run: async (opts, io) => {
+    // The collector idles between readings: V8's optimising compilers would cost more memory
+    // (their code and the code they make, about 6 MiB) than the CPU they save, which measured
+    // less without them (README "Performance"). Baseline compiled code (Sparkplug) is kept.
+    setFlagsFromString('--max-opt=1');
     const { runCommand } = await import('./run.js');
     return runCommand(opts, io, { wiring: () => import('./commands.js').then((m) => m.runWiring) });
   },

@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import type { Logger } from '../log.js';
+import { fixedOffsetMinutes } from '../time/zone.js';
 import type { Clock } from './clock.js';
 
 /** When readings happen: `first(now)` is the first slot, `next(slot)` the one after `slot`. */
@@ -11,7 +12,12 @@ export interface Schedule {
 
 /** Cron slots evaluated in `timeZone` (e.g. `0 9 * * *` is 09:00 Asia/Tokyo). */
 export function cronSchedule(expr: string, timeZone: string): Schedule {
-  const cron = new Cron(expr, { timezone: timeZone, paused: true });
+  // A fixed-offset zone as an offset: croner then does plain arithmetic instead of using Intl.
+  const fixed = fixedOffsetMinutes(timeZone);
+  const cron = new Cron(
+    expr,
+    fixed === null ? { timezone: timeZone, paused: true } : { utcOffset: fixed, paused: true },
+  );
   const after = (t: number): number => {
     const d = cron.nextRun(new Date(t));
     if (d === null) throw new Error(`the schedule "${expr}" has no future run`);

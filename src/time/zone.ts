@@ -11,6 +11,28 @@ export interface WallTime {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+/**
+ * Zones with one UTC offset (minutes) since FIXED_SINCE: Japan has had no daylight saving time
+ * since 1951. Their arithmetic needs no Intl, and a collector that never touches Intl keeps ICU's
+ * zone and locale data out of memory (about 8 MiB of a Raspberry Pi's RAM; README "Performance").
+ */
+const FIXED_OFFSET_MIN: Readonly<Record<string, number>> = {
+  'Asia/Tokyo': 540,
+  Japan: 540,
+  'Etc/GMT-9': 540,
+  UTC: 0,
+  'Etc/UTC': 0,
+  'Etc/GMT': 0,
+  GMT: 0,
+};
+const FIXED_SINCE = Date.UTC(1952, 0, 1);
+
+/** The offset of `tz` in minutes when it is one of the fixed zones and `ms` is after FIXED_SINCE. */
+export function fixedOffsetMinutes(tz: string, ms: number = FIXED_SINCE): number | null {
+  const offset = Object.hasOwn(FIXED_OFFSET_MIN, tz) ? FIXED_OFFSET_MIN[tz]! : null;
+  return offset !== null && ms >= FIXED_SINCE ? offset : null;
+}
+
 function formatter(tz: string): Intl.DateTimeFormat {
   let f = formatters.get(tz);
   if (!f) {
@@ -31,6 +53,18 @@ function formatter(tz: string): Intl.DateTimeFormat {
 
 /** The wall time at `ms` in `tz`. Throws RangeError for an unknown zone. */
 export function utcToWallTime(ms: number, tz: string): WallTime {
+  const fixed = fixedOffsetMinutes(tz, ms);
+  if (fixed !== null) {
+    const d = new Date(Math.floor(ms / 1000) * 1000 + fixed * 60_000);
+    return {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: d.getUTCHours(),
+      minute: d.getUTCMinutes(),
+      second: d.getUTCSeconds(),
+    };
+  }
   const out: WallTime = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
   for (const p of formatter(tz).formatToParts(new Date(ms))) {
     if (p.type in out) out[p.type as keyof WallTime] = Number(p.value);
@@ -72,6 +106,7 @@ export function localWallTimeToUtc(
 
 /** True when `tz` is a zone Intl knows. */
 export function isValidTimeZone(tz: string): boolean {
+  if (fixedOffsetMinutes(tz) !== null) return true;
   try {
     formatter(tz);
     return true;

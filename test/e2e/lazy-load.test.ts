@@ -4,6 +4,7 @@
  * from the built-in emulator, is checked without and with `--http`.
  */
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { expect, test } from 'vitest';
 import { tempDir } from '../support/cli.js';
 import { freePort } from '../support/net.js';
@@ -31,4 +32,25 @@ test('-o stdout loads neither the metrics library nor MQTT nor Pub/Sub nor YAML;
   for (const name of LAZY) expect(plain).not.toContain(name);
   const withHttp = await loadedPackages(['--http', `127.0.0.1:${await freePort()}`]);
   expect(withHttp).toContain('prom-client');
+});
+
+/** Reports on stderr which locale-aware (ICU) functions the process calls. */
+const INTL_PROBE = `--import=${pathToFileURL(join(import.meta.dirname, '..', 'fixtures', 'intl-probe.mjs')).href}`;
+
+async function intlUse(args: string[], env: Record<string, string> = {}): Promise<string[]> {
+  const run = collect(join(tempDir(), 'state'), ['-o', 'stdout', ...args], {
+    ...CREDS,
+    ...env,
+    NODE_OPTIONS: INTL_PROBE,
+  });
+  await run.until(() => lineCount(run) >= 2, 'two readings');
+  await run.stop();
+  return [...run.stderr().matchAll(/^intl-probe: (\S+)$/gm)].map((m) => m[1] as string);
+}
+
+test('in Japan’s time zone (the default) the collector never wakes ICU, on an interval or a cron schedule', async () => {
+  expect(await intlUse([])).toEqual([]);
+  expect(await intlUse(['--mode', 'schedule', '--schedule', '* * * * * *'])).toEqual([]);
+  // The probe sees what it should: another zone goes through Intl.
+  expect(await intlUse([], { LOCAL_TIMEZONE: 'Europe/Berlin' })).toContain('Intl.DateTimeFormat');
 });

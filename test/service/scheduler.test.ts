@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import { describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { cronSchedule, intervalSchedule, runLoop, type Schedule } from '../../src/service/scheduler.js';
@@ -96,6 +97,20 @@ describe('schedule mode', () => {
     ]);
     const paris = await run(cronSchedule('0 9 * * *', 'Europe/Paris'), 1, () => 1000);
     expect(new Date(paris.starts[0] as number).toISOString()).toBe('2024-01-01T08:00:00.000Z');
+  });
+
+  it('gives a fixed-offset zone (Asia/Tokyo, done without Intl) the slots croner finds through Intl', () => {
+    for (const expr of ['0 9 * * *', '*/30 * * * *', '0 0 1 * *', '15 3 * * 1', '0 0 29 2 *']) {
+      const ours = cronSchedule(expr, 'Asia/Tokyo');
+      const intl = new Cron(expr, { timezone: 'Asia/Tokyo', paused: true });
+      let a = ours.first(Date.UTC(2027, 11, 31, 14, 59, 59));
+      let b = intl.nextRun(new Date(Date.UTC(2027, 11, 31, 14, 59, 59)))!.getTime();
+      for (let i = 0; i < 30; i++) {
+        expect(a, expr).toBe(b);
+        a = ours.next(a);
+        b = intl.nextRun(new Date(b))!.getTime();
+      }
+    }
   });
 
   it('skips overrun cron slots too', async () => {

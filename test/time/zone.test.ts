@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isValidTimeZone, localWallTimeToUtc, utcToWallTime } from '../../src/time/zone.js';
+import {
+  fixedOffsetMinutes,
+  isValidTimeZone,
+  localWallTimeToUtc,
+  utcToWallTime,
+} from '../../src/time/zone.js';
 
 describe('localWallTimeToUtc', () => {
   it('converts Tokyo wall time (UTC+9, no DST)', () => {
@@ -31,5 +36,46 @@ describe('localWallTimeToUtc', () => {
   it('validates zone names', () => {
     expect(isValidTimeZone('Asia/Tokyo')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);
+  });
+});
+
+describe('fixed-offset zones (no Intl)', () => {
+  const viaIntl = (ms: number, tz: string) => {
+    const f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    const out: Record<string, number> = {};
+    for (const p of f.formatToParts(new Date(ms))) if (p.type !== 'literal') out[p.type] = Number(p.value);
+    return out;
+  };
+
+  it('give the wall time Intl gives, from 1952 to 2100, in every fixed zone', () => {
+    for (const tz of ['Asia/Tokyo', 'Japan', 'Etc/GMT-9', 'UTC', 'Etc/UTC', 'Etc/GMT', 'GMT']) {
+      expect(fixedOffsetMinutes(tz)).not.toBeNull();
+      let x = 12345;
+      for (let i = 0; i < 400; i++) {
+        x = (x * 1103515245 + 12345) % 2 ** 31;
+        const ms =
+          Date.UTC(1952, 0, 1) + Math.floor((x / 2 ** 31) * (Date.UTC(2100, 0, 1) - Date.UTC(1952, 0, 1)));
+        expect(utcToWallTime(ms, tz), `${tz} ${new Date(ms).toISOString()}`).toEqual(viaIntl(ms, tz));
+      }
+    }
+  });
+
+  it('are used only where one offset holds: other zones and Tokyo before 1952 (its DST) go through Intl', () => {
+    expect(fixedOffsetMinutes('Europe/Berlin')).toBeNull();
+    expect(fixedOffsetMinutes('toString')).toBeNull();
+    expect(fixedOffsetMinutes('Asia/Tokyo', Date.UTC(1950, 6, 1))).toBeNull();
+    // 1950-07-01 12:00 JDT (UTC+10) = 02:00Z
+    expect(utcToWallTime(Date.UTC(1950, 6, 1, 2), 'Asia/Tokyo').hour).toBe(
+      viaIntl(Date.UTC(1950, 6, 1, 2), 'Asia/Tokyo').hour,
+    );
   });
 });
