@@ -101,25 +101,19 @@ export function openStateStore(config: Config, logger: Logger): LiveStore {
   });
 }
 
-/** The store-backed outbox delivery (the run loop opens and closes the store). */
+/** The store-backed outbox delivery (the run loop opens the store first and closes it last). */
 export function createDelivery(args: {
   config: Config;
   sinks: Sink[];
   logger: Logger;
   store: Store | null;
 }): Delivery {
-  const { config, sinks, logger } = args;
-  const store = args.store ?? openStateStore(config, logger);
-  const d = createOutboxDelivery({ store, sinks, logger: logger.child('delivery') });
-  return {
-    submit: (env) => d.submit(env),
-    flush: (ms) => d.flush(ms),
-    close: async () => {
-      await d.close();
-      if (!args.store) store.close();
-    },
-    stats: () => d.stats(),
-  };
+  if (!args.store) throw new Error('the outbox delivery needs the store (runWiring.openStore)');
+  return createOutboxDelivery({
+    store: args.store,
+    sinks: args.sinks,
+    logger: args.logger.child('delivery'),
+  });
 }
 
 /** `--http HOST:PORT`: metrics, health and the dashboard (loaded only when asked for). */

@@ -227,24 +227,28 @@ type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) exten
   : never;
 type OutputFields = UnionToIntersection<(typeof OUTPUTS)[OutputName]['fields']>;
 
-/** Which output a setting belongs to (null: the collector's own). */
-export const FIELD_OUTPUT: Record<string, OutputName | null> = {};
-
-function mergeFields(): typeof CORE_FIELDS & OutputFields {
+function mergeFields(): {
+  fields: typeof CORE_FIELDS & OutputFields;
+  owner: Record<string, OutputName | null>;
+} {
   const all: FieldTable = { ...CORE_FIELDS };
-  for (const key of Object.keys(all)) FIELD_OUTPUT[key] = null;
+  const owner: Record<string, OutputName | null> = {};
+  for (const key of Object.keys(all)) owner[key] = null;
   for (const name of OUTPUT_NAMES) {
     for (const [key, f] of Object.entries(OUTPUTS[name].fields as FieldTable)) {
       if (key in all) throw new Error(`output ${name} declares setting ${key}, which exists already`);
       all[key] = f;
-      FIELD_OUTPUT[key] = name;
+      owner[key] = name;
     }
   }
-  return all as typeof CORE_FIELDS & OutputFields;
+  return { fields: all as typeof CORE_FIELDS & OutputFields, owner };
 }
 
+const merged = mergeFields();
 /** Every setting: the core ones, then each output's, in registry order. */
-export const FIELDS = mergeFields();
+export const FIELDS = merged.fields;
+/** Which output a setting belongs to (null: the collector's own). */
+export const FIELD_OUTPUT: Readonly<Record<string, OutputName | null>> = merged.owner;
 
 type Fields = typeof FIELDS;
 export type FieldValues = FieldValuesOf<Fields>;

@@ -1,6 +1,7 @@
 import type { PubSub, Topic } from '@google-cloud/pubsub';
 import { HemsError } from '../errors.js';
 import type { Envelope } from '../reading/record.js';
+import { clip } from './outage-log.js';
 import { ATTEMPT_TIMEOUT_MS, type Sink } from './types.js';
 import { webhookBody } from './webhook.js';
 
@@ -40,7 +41,8 @@ const PERMANENT = new Map<number, string>([
   [7, ''],
   [16, ''],
 ]);
-/** What the one-line cause keeps of a gRPC error's details. */
+/** What the one-line cause keeps of a gRPC error's details: one part of the line (status name,
+ *  cause, topic), so shorter than a whole cause. */
 const CAUSE_MAX_CHARS = 100;
 
 /**
@@ -77,7 +79,7 @@ function shortCause(e: unknown): string {
     .replace(/\bError: /g, '')
     .replace(/ \(\d{4}-\d\d-\d\dT[^)]*\)/g, '') // grpc-js stamps some causes with the time
     .replace(/[.\s]+$/, '');
-  return text.length > CAUSE_MAX_CHARS ? `${text.slice(0, CAUSE_MAX_CHARS - 1)}…` : text;
+  return clip(text, CAUSE_MAX_CHARS);
 }
 
 /** One line: the status name, a short cause and the topic (never the library's error history). */

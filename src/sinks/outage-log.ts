@@ -8,7 +8,12 @@ const CAUSE_MAX_CHARS = 160;
  *  failure is its message alone: the line already says which output failed. */
 export function cause(e: unknown): string {
   const text = (isOutputFailure(e) ? e.message : describeError(e)).replace(/\s+/g, ' ').trim();
-  return text.length > CAUSE_MAX_CHARS ? `${text.slice(0, CAUSE_MAX_CHARS - 1)}…` : text;
+  return clip(text, CAUSE_MAX_CHARS);
+}
+
+/** `text` cut to `max` characters, an ellipsis marking the cut. */
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** 20.4 s, 12.5 min, 3.2 h. */
