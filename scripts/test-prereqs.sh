@@ -2,7 +2,8 @@
 # Run first by `npm test`: are the system programs the tests run for real installed? Missing
 # ones are installed with apt-get when that needs no password (root, or `sudo -n`); otherwise
 # the run stops at once with one line naming the packages and the command that installs them.
-# Usage: scripts/test-prereqs.sh   (exit 0: all there, 1: missing or the install failed)
+# Usage: scripts/test-prereqs.sh [--bench]   (exit 0: all there, 1: missing or the install failed)
+#   --bench: for `npm run bench`, which also counts fsyncs with strace.
 set -euo pipefail
 
 # The one list: "program package" for every program a test starts. chromium is the Debian and
@@ -19,6 +20,14 @@ PREREQS=(
   "setpriv util-linux"              # scripts run as an unprivileged user
   "chromium|chromium-browser BROWSER" # the dashboard in a headless browser
 )
+AGAIN="npm test"
+if [[ ${1:-} == --bench ]]; then
+  PREREQS+=("strace strace") # bench/footprint.ts counts the collector's fsyncs
+  AGAIN="npm run bench"
+elif (($# > 0)); then
+  echo "usage: scripts/test-prereqs.sh [--bench]" >&2
+  exit 2
+fi
 
 # Daemons such as mosquitto live in sbin, which a normal user's PATH may leave out.
 SEARCH_PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
@@ -62,7 +71,7 @@ find_missing
 packages_line() { printf 'apt-get install -y --no-install-recommends %s' "${packages[*]}"; }
 
 if ! have apt-get; then
-  say "missing ${programs[*]}; install them with this system's package manager (Debian packages: ${packages[*]}), then run npm test again"
+  say "missing ${programs[*]}; install them with this system's package manager (Debian packages: ${packages[*]}), then run $AGAIN again"
   exit 1
 fi
 if ((EUID == 0)); then
@@ -70,10 +79,10 @@ if ((EUID == 0)); then
 elif have sudo && sudo -n true 2>/dev/null; then
   as_root=(sudo -n)
 elif have sudo; then
-  say "missing ${packages[*]}; install them, then run npm test again: sudo apt-get update && sudo $(packages_line)"
+  say "missing ${packages[*]}; install them, then run $AGAIN again: sudo apt-get update && sudo $(packages_line)"
   exit 1
 else
-  say "missing ${packages[*]}; install them as root, then run npm test again: apt-get update && $(packages_line)"
+  say "missing ${packages[*]}; install them as root, then run $AGAIN again: apt-get update && $(packages_line)"
   exit 1
 fi
 
@@ -81,7 +90,7 @@ say "missing ${packages[*]}; installing them with apt-get"
 apt_get() { "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -qq "$@"; }
 # The package lists of a fresh machine may be empty: update first, then name the packages again.
 if ! apt_get update || ! find_missing || ! apt_get install -y --no-install-recommends "${packages[@]}" >/dev/null; then
-  say "apt-get failed (see above); install them as root, then run npm test again: apt-get update && $(packages_line)"
+  say "apt-get failed (see above); install them as root, then run $AGAIN again: apt-get update && $(packages_line)"
   exit 1
 fi
 find_missing

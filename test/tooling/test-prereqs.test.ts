@@ -88,8 +88,18 @@ function withApt(aptBody: string): Sandbox {
 }
 
 /** Runs the copy with PATH = bin/ (by default), as an unprivileged user when `unprivileged`. */
-function check(box: Sandbox, unprivileged: boolean, path = box.bin): Promise<RunResult> {
-  const [cmd, ...args] = [...(unprivileged ? AS_UNPRIVILEGED : []), BASH, 'scripts/test-prereqs.sh'];
+function check(
+  box: Sandbox,
+  unprivileged: boolean,
+  path = box.bin,
+  extra: string[] = [],
+): Promise<RunResult> {
+  const [cmd, ...args] = [
+    ...(unprivileged ? AS_UNPRIVILEGED : []),
+    BASH,
+    'scripts/test-prereqs.sh',
+    ...extra,
+  ];
   return run(cmd ?? BASH, args, { cwd: box.dir, env: { PATH: path, LANG: 'C.UTF-8' } });
 }
 
@@ -112,6 +122,19 @@ describe('scripts/test-prereqs.sh', () => {
     expect(r.stderr).toBe(
       `test prerequisites: missing ${HIDDEN.join(' ')}; install them as root, then run npm test again: apt-get update && ${INSTALL} ${HIDDEN.join(' ')}\n`,
     );
+  });
+
+  it('--bench (npm run bench) also wants strace, and names npm run bench in its line', async () => {
+    const box = sandbox();
+    link(box, 'apt-get');
+    const r = await check(box, true, box.bin, ['--bench']);
+    expect(r.code).toBe(1);
+    const wanted = [...HIDDEN, 'strace'].join(' ');
+    expect(r.stderr).toBe(
+      `test prerequisites: missing ${wanted}; install them as root, then run npm run bench again: apt-get update && ${INSTALL} ${wanted}\n`,
+    );
+    const bad = await check(box, true, box.bin, ['--nonsense']);
+    expect(bad.code).toBe(2);
   });
 
   it('with a sudo that wants a password: the same line, with the sudo command', async () => {
