@@ -40,20 +40,11 @@ describe('localWallTimeToUtc', () => {
 });
 
 describe('fixed-offset zones (no Intl)', () => {
+  /** An independent reading of Intl: the Swedish locale writes `YYYY-MM-DD HH:MM:SS`. */
   const viaIntl = (ms: number, tz: string) => {
-    const f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    const out: Record<string, number> = {};
-    for (const p of f.formatToParts(new Date(ms))) if (p.type !== 'literal') out[p.type] = Number(p.value);
-    return out;
+    const text = new Date(ms).toLocaleString('sv-SE', { timeZone: tz, hourCycle: 'h23' });
+    const [year, month, day, hour, minute, second] = (text.match(/\d+/g) ?? []).map(Number);
+    return { year, month, day, hour, minute, second };
   };
 
   it('give the wall time Intl gives, from 1952 to 2100, in every fixed zone', () => {
