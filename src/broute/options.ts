@@ -76,7 +76,15 @@ export function scaleTimeouts(scale: number): { session: SessionTimeouts; sk: Sk
     gate: ms(d.gate, 1_000),
     term: ms(d.term, 500),
   };
-  return { session, sk: { ...DEFAULT_SK_TIMEOUTS, join: ms(DEFAULT_SK_TIMEOUTS.join, 1_000) } };
+  // A scan is radio time too: a scan the dongle never ends (a module reset cancels it) must not
+  // cost uncompressed seconds.
+  const sk: SkTimeouts = {
+    ...DEFAULT_SK_TIMEOUTS,
+    join: ms(DEFAULT_SK_TIMEOUTS.join, 1_000),
+    scanGrace: ms(DEFAULT_SK_TIMEOUTS.scanGrace, 1_000),
+    scanScale: scale,
+  };
+  return { session, sk };
 }
 
 /** SKSCAN durations tried in order until a meter answers (protocol.md §A.4, §D.4). */

@@ -59,6 +59,8 @@ export interface SkTimeouts {
   command: number;
   /** SKSCAN: added to the scan's computed duration before giving up on EVENT 22. */
   scanGrace: number;
+  /** Multiplies the scan's computed duration (radio time): 1, or a compressed-time run's scale. */
+  scanScale?: number;
   /** SKJOIN → EVENT 25 / 24. Real meters take ≈ 40 s to say 24 (protocol.md §D.2). */
   join: number;
   /** SKSENDTO → OK and EVENT 21. */

@@ -377,7 +377,7 @@ class Client implements SkClient {
       name: 'SKSCAN',
       bytes: ascii(`${line}\r\n`),
       trace: line,
-      timeoutMs: scanDurationMs(duration) + this.timeouts.scanGrace,
+      timeoutMs: scanDurationMs(duration) * (this.timeouts.scanScale ?? 1) + this.timeouts.scanGrace,
       awaiting: 'EVENT 22',
       signal,
       handle: (f, done, fail) => {

@@ -241,6 +241,14 @@ describe('SkClient command semantics', () => {
     expect((err as Error).message).toContain('SKLL64');
   });
 
+  it('gives up on a scan the dongle never ends (a module reset cancels it) after its radio time × scanScale plus the grace', async () => {
+    // Duration 10 is 287 s of radio time: compressed 1000× it is 0.3 s (+ 0.3 s grace).
+    const { client } = await ready({ mute: ['SKSCAN'] }, { timeouts: { ...TIMEOUTS, scanScale: 0.001 } });
+    const err = await client.scan(10).catch((e: unknown) => e);
+    expect(isHemsError(err, 'DONGLE_TIMEOUT')).toBe(true);
+    expect((err as Error).message).toContain('SKSCAN');
+  });
+
   it('keeps one command in flight: the next is written only after the first ends', async () => {
     const { dongle, client } = await ready({ mute: ['SKJOIN'] });
     const before = dongle.commands.length;
