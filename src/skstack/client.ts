@@ -553,10 +553,21 @@ class Client implements SkClient {
       );
       // A silent dongle may still be waiting for the rest of a line it parsed differently.
       if (isHemsError(e, 'DONGLE_TIMEOUT')) await this.resync();
+      const first = this.current.edition;
       this.current.edition = next;
-      const r = await run();
-      this.useEdition(next, true);
-      return r;
+      try {
+        const r = await run();
+        this.useEdition(next, true);
+        return r;
+      } catch (e2) {
+        // Silence to the first form, a FAIL (ER05 …) to the other: the first form was right and
+        // the silence was something else (a module reset cancelling a scan). Keep it; report that.
+        if (isHemsError(e, 'DONGLE_TIMEOUT') && isHemsError(e2, 'DONGLE_FAIL') && isWrongFormReply(e2)) {
+          this.useEdition(first, true);
+          throw e;
+        }
+        throw e2;
+      }
     }
   }
 

@@ -10,6 +10,7 @@ import type { ReplyRecord } from '../../src/emulator/index.js';
 import { isHemsError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { toKwh } from '../../src/reading/energy.js';
+import { until } from '../support/wait.js';
 import { rig, START } from './emu-rig.js';
 
 /** Log lines, for the "said once" checks. */
@@ -30,6 +31,26 @@ describe('a module reset with the port open (emulator)', () => {
       expect(r.emu.counters.commands.SKSETPWD).toBe(2);
     });
   }
+});
+
+describe('a module reset during a scan (emulator)', () => {
+  it('the cancelled scan never ends: its wait runs out, the dongle is initialised again, the meter found and read', async () => {
+    const scale = 0.02;
+    const r = await rig('BP35A1', {
+      latencyScale: scale,
+      session: {
+        skTimeouts: { command: 1_000, scanGrace: 1_000, join: 3_000, send: 1_000, scanScale: scale },
+      },
+    });
+    const reading = r.session.read();
+    await until(() => (r.emu.counters.commands.SKSCAN ?? 0) >= 1, 'the first scan', { everyMs: 1 });
+    r.emu.resetModule();
+    const env = await reading;
+    expect(env.meter).toBe(r.emu.meter.options.mac);
+    expect(env.reading.cumulative_power_kwh).toBe(toKwh(r.emu.meter.counterAt(START), 1, 0x01));
+    expect(r.emu.counters.commands.SKSCAN).toBeGreaterThanOrEqual(2);
+    expect(r.emu.counters.commands.SKSETPWD).toBe(2);
+  });
 });
 
 describe('a join or session left over from the previous process (emulator)', () => {
